@@ -1,0 +1,203 @@
+"""Compose an extractive answer with numbered citations, or an honest "not in the documents".
+
+The answer is made only of sentences copied verbatim from retrieved passages, each
+followed by the marker of the passage it came from. Only the short framing ("Ifølge …",
+"According to …") is ours, in the asker's language. When the evidence is weak the result
+is `no_answer`: a short reply saying where to turn instead, and no citations.
+
+It does not search: it is given the passages and the question's vectors.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .lexical import analyse
+from .retrieve import Passage
+from .text import sentence_spans, word_count
+
+ANSWERED, NO_ANSWER = "answered", "no_answer"
+MAX_WORDS = 60
+MAX_SENTENCES = 3
+PASSAGES_CONSIDERED = 4
+
+# Sentence score = SENTENCE_DENSE * cosine(question, sentence)
+#                + SENTENCE_LEXICAL * idf-weighted share of the question's words in it
+#                + SENTENCE_RANK / (rank of its passage).
+SENTENCE_DENSE = 1.0
+SENTENCE_LEXICAL = 0.35
+SENTENCE_RANK = 0.04
+EXTRA_SENTENCE_RATIO = 0.94  # a further sentence must score this close to the best one
+
+FRAMING = {
+    "nb": "Ifølge «{title}»",
+    "nn": "Ifølgje «{title}»",
+    "en": "According to «{title}»",
+}
+NO_ANSWER_TEXT = {
+    "nb": "Jeg finner ikke svar på dette i dokumentene fra Universitetskommunen TRD3.0, og "
+    "jeg vil ikke gjette. Spørsmål om kommunale tjenester kan du stille til Trondheim "
+    "kommune (trondheim.kommune.no), og spørsmål om studier og forskning til NTNU (ntnu.no).",
+    "nn": "Eg finn ikkje svar på dette i dokumenta frå Universitetskommunen TRD3.0, og eg vil "
+    "ikkje gjette. Spørsmål om kommunale tenester kan du stille til Trondheim kommune "
+    "(trondheim.kommune.no), og spørsmål om studium og forsking til NTNU (ntnu.no).",
+    "en": "I can't find an answer to this in the documents of Universitetskommunen TRD3.0, "
+    "and I won't guess. For municipal services, please contact Trondheim kommune "
+    "(trondheim.kommune.no); for studies and research, NTNU (ntnu.no).",
+}
+EMPTY_TEXT = {
+    "nb": "Skriv et spørsmål, så leter jeg etter svaret i dokumentene fra TRD3.0.",
+    "nn": "Skriv eit spørsmål, så leitar eg etter svaret i dokumenta frå TRD3.0.",
+    "en": "Please type a question, and I will look for the answer in the TRD3.0 documents.",
+}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A cited passage and the sentence(s) the answer quotes from it."""
+
+    n: int
+    passage: Passage
+    quotes: tuple[tuple[int, int], ...]  # spans into passage.chunk.text
+
+    @property
+    def quote(self) -> str:
+        text = self.passage.chunk.text
+        return " ".join(text[a:b] for a, b in self.quotes)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    status: str
+    text: str
+    language: str
+    citations: tuple[Citation, ...] = ()
+    notice: str = ""
+    evidence: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage_index: int
+    span: tuple[int, int]
+    score: float
+
+
+def no_answer(question: str, language: str, notice: str = "", evidence: dict | None = None):
+    return Answer(question, NO_ANSWER, NO_ANSWER_TEXT[language], language, (), notice,
+                  evidence or {})  # fmt: skip
+
+
+def empty_answer(language: str = "nb") -> Answer:
+    return Answer("", NO_ANSWER, EMPTY_TEXT[language], language)
+
+
+def compose_answer(
+    question: str,
+    language: str,
+    passages: list[Passage],
+    query_vector: np.ndarray,
+    embed: callable,
+    idf: callable,
+    notice: str = "",
+    evidence: dict | None = None,
+) -> Answer:
+    """The best one to three sentences from `passages`, framed and cited.
+
+    `embed(texts)` returns normalised passage-side vectors for sentences; `idf(term)` the
+    inverse document frequency of a stemmed term in the index.
+    """
+    candidates = _score_sentences(question, passages[:PASSAGES_CONSIDERED], query_vector,
+                                  embed, idf)  # fmt: skip
+    if not candidates:
+        return no_answer(question, language, notice, evidence)
+    chosen = _choose(candidates, passages)
+    return _render(question, language, passages, chosen, notice, evidence or {})
+
+
+def _score_sentences(question, passages, query_vector, embed, idf) -> list[_Candidate]:
+    spans = []
+    for i, passage in enumerate(passages):
+        chunk = passage.chunk
+        heading = chunk.section.rsplit(" › ", 1)[-1] if chunk.section else None
+        for a, b in sentence_spans(chunk.text):
+            sentence = chunk.text[a:b]
+            if sentence == heading or word_count(sentence) < 3:
+                continue  # a heading or a fragment is not a statement
+            spans.append((i, (a, b)))
+    if not spans:
+        return []
+    texts = [passages[i].chunk.text[a:b] for i, (a, b) in spans]
+    vectors = embed(texts)
+    dense = vectors @ query_vector
+    q_terms = set(analyse(question))
+    q_weight = sum(idf(t) for t in q_terms) or 1.0
+    out = []
+    for (i, span), text, cosine in zip(spans, texts, dense, strict=True):
+        found = q_terms & set(analyse(text))
+        lexical = sum(idf(t) for t in found) / q_weight
+        score = SENTENCE_DENSE * float(cosine) + SENTENCE_LEXICAL * lexical + SENTENCE_RANK / (i + 1)
+        out.append(_Candidate(i, span, score))
+    return out
+
+
+def _choose(candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
+    """The best sentence, plus close runners-up while the answer stays short."""
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    best = ranked[0]
+    chosen = [best]
+    words = word_count(_text(passages, best))
+    for candidate in ranked[1:]:
+        if len(chosen) == MAX_SENTENCES or candidate.score < best.score * EXTRA_SENTENCE_RATIO:
+            break
+        n = word_count(_text(passages, candidate))
+        if words + n > MAX_WORDS:
+            continue
+        chosen.append(candidate)
+        words += n
+    if words > MAX_WORDS:  # a single very long sentence is kept whole: it is the evidence
+        chosen = [best]
+    # Read in document order within each passage, passages in rank order.
+    return sorted(chosen, key=lambda c: (c.passage_index, c.span[0]))
+
+
+def _text(passages: list[Passage], c: _Candidate) -> str:
+    a, b = c.span
+    return passages[c.passage_index].chunk.text[a:b]
+
+
+def _render(question, language, passages, chosen, notice, evidence) -> Answer:
+    numbers: dict[int, int] = {}
+    quotes: dict[int, list[tuple[int, int]]] = {}
+    for c in chosen:
+        numbers.setdefault(c.passage_index, len(numbers) + 1)
+        quotes.setdefault(c.passage_index, []).append(c.span)
+    first = passages[chosen[0].passage_index].chunk
+    framing = FRAMING[language].format(title=first.title or first.doc_id)
+    if first.section:
+        framing += f" ({first.section.rsplit(' › ', 1)[-1]})"
+    body = " ".join(f"{_text(passages, c)} [{numbers[c.passage_index]}]" for c in chosen)
+    citations = tuple(
+        Citation(n, passages[i], tuple(quotes[i]))
+        for i, n in sorted(numbers.items(), key=lambda kv: kv[1])
+    )
+    return Answer(question, ANSWERED, f"{framing}: {body}", language, citations, notice, evidence)
+
+
+def idf_from_tokens(documents: list[list[str]]):
+    """An idf(term) function over analysed documents; unseen terms get the largest idf."""
+    n = len(documents)
+    df: dict[str, int] = {}
+    for doc in documents:
+        for term in set(doc):
+            df[term] = df.get(term, 0) + 1
+    unseen = math.log(1 + n / 0.5)
+
+    def idf(term: str) -> float:
+        return math.log(1 + n / df[term]) if term in df else unseen
+
+    return idf

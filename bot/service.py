@@ -1,0 +1,108 @@
+"""The bot: one loaded index and model, answering questions and searching passages.
+
+`Bot.ask` is the whole question path: clean the question, guess its language, widen a
+short follow-up with the previous question, retrieve, weigh the evidence, and compose a
+cited answer or an honest no-answer. `Bot.search` returns passages for staff, no answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ingest.embedding import Embedder, load_embedder
+from ingest.index import Index, load_index, read_manifest
+from ingest.language import guess_language
+
+from . import evidence as evidence_mod
+from .answer import Answer, compose_answer, empty_answer, idf_from_tokens, no_answer
+from .lexical import analyse
+from .retrieve import TOP_K, Passage, Retriever
+from .text import MAX_QUESTION_CHARS, clean_question
+
+TRUNCATED_NOTICE = {
+    "nb": f"Spørsmålet var veldig langt, så jeg brukte bare de første {MAX_QUESTION_CHARS} tegnene.",
+    "nn": f"Spørsmålet var svært langt, så eg brukte berre dei første {MAX_QUESTION_CHARS} teikna.",
+    "en": f"Your question was very long, so I used only its first {MAX_QUESTION_CHARS} characters.",
+}
+# A follow-up leans on the previous turn: few content words, and a pronoun or "and ...".
+_FOLLOW_UP = re.compile(
+    r"\b(den|det|dette|denne|de|dei|dem|han|hun|ho|hen|der|dit|da|då|it|its|they|them|"
+    r"their|there|that|this|he|she)\b|^(og|men|and|but|what about|hva med|kva med)\b",
+    re.IGNORECASE,
+)
+FOLLOW_UP_MAX_WORDS = 3
+
+
+class Bot:
+    """Answers from one index, with the embedder that built it."""
+
+    def __init__(self, index: Index, embedder: Embedder, mode: str = "hybrid"):
+        self.index = index
+        self.embedder = embedder
+        self.mode = mode
+        self.retriever = Retriever(index, embedder)
+        self.idf = idf_from_tokens(self.retriever.lexical.tokens)
+
+    @classmethod
+    def load(
+        cls, index_dir: Path, cache_dir: Path, model: str | None = None, mode: str = "hybrid"
+    ) -> Bot:
+        """Load the index in `index_dir` and the model that built it (or `model`)."""
+        manifest = read_manifest(index_dir) or {}
+        embedder = load_embedder(model or manifest.get("model"), cache_dir)
+        index = load_index(index_dir, expect_model=embedder.name,
+                           expect_dimension=embedder.dimension or None)  # fmt: skip
+        return cls(index, embedder, mode)
+
+    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+        """Answer `question`; `history` holds the asker's earlier questions, oldest first."""
+        clean = clean_question(question)
+        if not clean.text:
+            return empty_answer()
+        language = guess_language(clean.text)
+        notice = TRUNCATED_NOTICE[language] if clean.truncated else ""
+        query = self.retrieval_query(clean.text, history)
+        query_vector = self.retriever.embed_query(query)
+        passages = self.retriever.search(query, TOP_K, self.mode, query_vector=query_vector)
+        evidence = evidence_mod.gather(query, passages, self.retriever.lexical.vocabulary,
+                                       self.idf)  # fmt: skip
+        if not evidence.answerable():
+            return no_answer(clean.text, language, notice, evidence.to_dict())
+        return compose_answer(
+            clean.text,
+            language,
+            passages,
+            query_vector,
+            self._embed_sentences,
+            self.idf,
+            notice,
+            evidence.to_dict(),
+        )
+
+    def search(self, query: str, k: int = 10, doc_id: str | None = None) -> list[Passage]:
+        """Top passages for `query` (no answer), optionally from one document."""
+        clean = clean_question(query)
+        if not clean.text:
+            return []
+        return self.retriever.search(clean.text, k, self.mode, doc_id=doc_id or None)
+
+    def documents(self) -> dict[str, str]:
+        """doc_id -> title, for filters."""
+        return {k: v.get("title") or k for k, v in self.index.manifest["documents"].items()}
+
+    @staticmethod
+    def retrieval_query(question: str, history: Sequence[str]) -> str:
+        """The question, widened with the previous one when it is a short follow-up."""
+        previous = next((h for h in reversed(history) if h and h.strip()), None)
+        if previous is None:
+            return question
+        if len(analyse(question)) <= FOLLOW_UP_MAX_WORDS and _FOLLOW_UP.search(question):
+            return f"{clean_question(previous).text} {question}"
+        return question
+
+    def _embed_sentences(self, texts: list[str]) -> np.ndarray:
+        return self.embedder.embed_passages(texts)

