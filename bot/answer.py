@@ -11,6 +11,7 @@ It does not search: it is given the passages and the question's vectors.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +31,23 @@ PASSAGES_CONSIDERED = 4
 SENTENCE_DENSE = 1.0
 SENTENCE_LEXICAL = 0.35
 SENTENCE_RANK = 0.04
-EXTRA_SENTENCE_RATIO = 0.94  # a further sentence must score this close to the best one
+EXTRA_SENTENCE_MARGIN = 0.05  # a further sentence must score at most this much below the best
+HEADING_CREDIT = 0.7  # a question word found only in the sentence's heading counts this much
+KIND_BONUS = 0.06  # for a sentence of the shape the question asks for (a number, a date, ...)
+
+_LINK_TEXT = re.compile(r"(les mer|read more|lær meir|les meir|gå til)\b", re.I)
+_KINDS = (
+    ("count", re.compile(r"\b(hvor|kor) (mange|mye|mykje|stor)|\bhow (many|much)|\bantall\b", re.I)),
+    ("time", re.compile(r"^(når|kva tid|when)\b|\b(hvilket|kva|what) år|\b(hvor|kor|how) lenge"
+                        r"|\bnår\b|\bwhen\b|\bdato|\bdate\b", re.I)),
+    ("definition", re.compile(r"^(hva|kva|what) (er|is|are|betyr|means?) (?P<term>.+?)\??$", re.I)),
+)  # fmt: skip
+_NUMBER = re.compile(r"(?<![\w.])\d|\b(to|tre|fire|fem|seks|sju|syv|åtte|ni|ti|tolv|hundre|tusen|"
+                     r"two|three|four|five|six|ten|hundred|thousand)\b", re.I)  # fmt: skip
+_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\d{1,2}\.\d{1,2}\.\d{2,4}|\b(januar|februar|mars|april|"
+                   r"mai|juni|juli|august|september|oktober|november|desember|høsten|våren|"
+                   r"sommeren|vinteren|hausten|january|february|march|june|july|october|"
+                   r"december|autumn|spring)\b", re.I)  # fmt: skip
 
 FRAMING = {
     "nb": "Ifølge «{title}»",
@@ -120,29 +137,60 @@ def compose_answer(
 
 
 def _score_sentences(question, passages, query_vector, embed, idf) -> list[_Candidate]:
-    spans = []
+    spans, contexts = [], []
     for i, passage in enumerate(passages):
         chunk = passage.chunk
-        heading = chunk.section.rsplit(" › ", 1)[-1] if chunk.section else None
+        heading = chunk.section.rsplit(" › ", 1)[-1] if chunk.section else ""
         for a, b in sentence_spans(chunk.text):
             sentence = chunk.text[a:b]
-            if sentence == heading or word_count(sentence) < 3:
-                continue  # a heading or a fragment is not a statement
+            if sentence == heading or word_count(sentence) < 3 or _LINK_TEXT.match(sentence):
+                continue  # a heading, a fragment or a link text is not a statement
             spans.append((i, (a, b)))
+            contexts.append(heading)
     if not spans:
         return []
     texts = [passages[i].chunk.text[a:b] for i, (a, b) in spans]
-    vectors = embed(texts)
+    # A sentence is read with its heading: "Konferansen ..." under "Arena Unikom".
+    vectors = embed([f"{h}: {t}" if h else t for h, t in zip(contexts, texts, strict=True)])
     dense = vectors @ query_vector
     q_terms = set(analyse(question))
     q_weight = sum(idf(t) for t in q_terms) or 1.0
+    kind = question_kind(question)
     out = []
-    for (i, span), text, cosine in zip(spans, texts, dense, strict=True):
-        found = q_terms & set(analyse(text))
-        lexical = sum(idf(t) for t in found) / q_weight
-        score = SENTENCE_DENSE * float(cosine) + SENTENCE_LEXICAL * lexical + SENTENCE_RANK / (i + 1)
+    for (i, span), text, heading, cosine in zip(spans, texts, contexts, dense, strict=True):
+        own = set(analyse(text))
+        from_heading = set(analyse(heading)) - own
+        lexical = (sum(idf(t) for t in q_terms & own)
+                   + HEADING_CREDIT * sum(idf(t) for t in q_terms & from_heading)) / q_weight
+        score = (SENTENCE_DENSE * float(cosine) + SENTENCE_LEXICAL * lexical
+                 + SENTENCE_RANK / (i + 1) + kind_bonus(kind, question, text))  # fmt: skip
         out.append(_Candidate(i, span, score))
     return out
+
+
+def question_kind(question: str) -> tuple[str, str] | None:
+    """What shape of answer the question asks for: ("count"|"time"|"definition", term)."""
+    for kind, pattern in _KINDS:
+        match = pattern.search(question.strip())
+        if match:
+            return kind, (match.groupdict().get("term") or "")
+    return None
+
+
+def kind_bonus(kind: tuple[str, str] | None, question: str, sentence: str) -> float:
+    """A nudge for sentences that have the shape of the asked-for answer."""
+    if kind is None:
+        return 0.0
+    name, term = kind
+    if name == "count":
+        return KIND_BONUS if _NUMBER.search(sentence) else 0.0
+    if name == "time":
+        return KIND_BONUS if _DATE.search(sentence) else 0.0
+    # definition: the sentence names the term near its start and says what it "er"/"is"
+    head = analyse(term)[:1]
+    opening = analyse(" ".join(sentence.split()[:4]))
+    says = re.search(r"\b(er|is|are|betyr|means)\b", " ".join(sentence.split()[:6]), re.I)
+    return KIND_BONUS if head and head[0] in opening and says else 0.0
 
 
 def _choose(candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
@@ -152,7 +200,7 @@ def _choose(candidates: list[_Candidate], passages: list[Passage]) -> list[_Cand
     chosen = [best]
     words = word_count(_text(passages, best))
     for candidate in ranked[1:]:
-        if len(chosen) == MAX_SENTENCES or candidate.score < best.score * EXTRA_SENTENCE_RATIO:
+        if len(chosen) == MAX_SENTENCES or candidate.score < best.score - EXTRA_SENTENCE_MARGIN:
             break
         n = word_count(_text(passages, candidate))
         if words + n > MAX_WORDS:
@@ -161,8 +209,9 @@ def _choose(candidates: list[_Candidate], passages: list[Passage]) -> list[_Cand
         words += n
     if words > MAX_WORDS:  # a single very long sentence is kept whole: it is the evidence
         chosen = [best]
-    # Read in document order within each passage, passages in rank order.
-    return sorted(chosen, key=lambda c: (c.passage_index, c.span[0]))
+    # The best sentence's passage comes first; within a passage, document order.
+    passage_order = list(dict.fromkeys(c.passage_index for c in chosen))
+    return sorted(chosen, key=lambda c: (passage_order.index(c.passage_index), c.span[0]))
 
 
 def _text(passages: list[Passage], c: _Candidate) -> str:

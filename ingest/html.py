@@ -2,7 +2,9 @@
 
 Only the page's own content survives: the `<main>`/`<article>` element when there is one
 (else `<body>`), without navigation, headers, footers, cookie banners, breadcrumbs, skip
-links, share/print widgets, scripts or hidden elements. Headings keep their level.
+links, share/print widgets, scripts or hidden elements. Headings keep their level. An
+article's own `<header>` (holding its heading) is kept, and an element whose class merely
+mentions e.g. "cookie" is kept when it wraps the page content (has an h1/main/article).
 
 This module does not parse dates, drop furniture *lines* ("Gå til toppen") or build
 sections; `ingest.readers` does that the same way for every file type.
@@ -20,21 +22,9 @@ from bs4.element import PreformattedString
 # (level, text): level 1-6 is a heading, level 0 a body paragraph (list items as "- " lines).
 Block = tuple[int, str]
 
-REMOVED_TAGS = (
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "form",
-    "button",
-    "iframe",
-    "svg",
-    "dialog",
-    "select",
+REMOVED_TAGS = set(
+    "nav header footer aside script style noscript template form button iframe svg dialog "
+    "select".split()
 )
 REMOVED_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
 # Matched against an element's id and classes (lower-cased).
@@ -49,36 +39,14 @@ _SKIP_LINK_TEXT = re.compile(
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
-_BLOCK_TAGS = {
-    "address",
-    "article",
-    "blockquote",
-    "body",
-    "center",
-    "dd",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "header",
-    "hr",
-    "main",
-    "p",
-    "section",
-    "summary",
-}
+_BLOCK_TAGS = set(
+    "address article blockquote body center dd details div dl dt fieldset figcaption figure "
+    "footer header hr li main p section summary".split()
+)
 _TITLE_SEPARATORS = (" | ", " – ", " — ", " - ")
-_MODIFIED_KEYS = (
-    "article:modified_time",
-    "og:updated_time",
-    "dcterms.modified",
-    "last-modified",
-    "dc.date.modified",
-    "datemodified",
+_MODIFIED_KEYS = tuple(
+    "article:modified_time og:updated_time dcterms.modified last-modified dc.date.modified "
+    "datemodified".split()
 )
 _PUBLISHED_KEYS = ("article:published_time", "dcterms.created", "date", "dc.date", "datepublished")
 _CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:-]+)", re.IGNORECASE)
@@ -114,7 +82,8 @@ def parse_html(markup: str) -> HtmlPage:
     meta = _meta_values(soup)
     for element in soup.find_all(["script", "style", "noscript", "template"]):
         element.decompose()
-    page_lines = tuple(line for line in (_collapse(s) for s in soup.stripped_strings) if line)
+    page = soup.body or soup
+    page_lines = tuple(line for _, text in _blocks(page) for line in text.split("\n"))
     blocks: list[Block] = []
     title_h1 = ""
     for root in _content_roots(soup):
@@ -178,10 +147,9 @@ def _is_furniture(element: Tag) -> bool:
     if str(attrs.get("role", "")).lower() in REMOVED_ROLES:
         return True
     names = " ".join([str(attrs.get("id", "")), *element.get("class", [])]).lower()
-    if _FURNITURE_NAME.search(names):
-        return True
-    if _FURNITURE_LABEL.search(str(attrs.get("aria-label", "")).lower()):
-        return True
+    label = str(attrs.get("aria-label", "")).lower()
+    if _FURNITURE_NAME.search(names) or _FURNITURE_LABEL.search(label):
+        return element.find(["h1", "main", "article"]) is None  # not a page wrapper
     return element.name == "a" and _is_skip_link(element)
 
 
@@ -317,7 +285,7 @@ def _walk_tag(tag: Tag, writer: _BlockWriter) -> None:
         writer.add(0, tag.get_text())
     elif name == "br":
         writer.line_break()
-    elif name in _BLOCK_TAGS or name == "li":
+    elif name in _BLOCK_TAGS:
         writer.flush()
         _walk(tag, writer)
         writer.flush()

@@ -40,18 +40,12 @@ SUPPORTED_SUFFIXES = {".html", ".htm", ".md", ".markdown", ".txt", ".pdf", ".doc
 TITLE_MAX_CHARS = 120  # a longer first line is text, not a title
 HEADING_MAX_CHARS = 80  # plain-text headings are shorter than this
 
+# Page furniture that survives HTML cleaning (or sits in text files), compared case- and
+# end-punctuation-insensitively.
 FURNITURE_LINES = {
-    "fant du det du lette etter",
-    "gå til toppen",
-    "til toppen",
-    "arrow_upward",
-    "hopp til hovedinnhold",
-    "hopp til innhold",
-    "gå til hovedinnhold",
-    "skip to content",
-    "skip to main content",
-    "skriv ut",
-    "del denne siden",
+    *"fant du det du lette etter|gå til toppen|til toppen|arrow_upward|hopp til hovedinnhold"
+    "|hopp til innhold|gå til hovedinnhold|skip to content|skip to main content|skriv ut"
+    "|del denne siden".split("|")
 }
 _ICON_NAMES = re.compile(
     r"(?<![A-Za-z_])(?:arrow_(?:upward|downward|forward|back)|chevron_(?:left|right)"
@@ -63,19 +57,11 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u00ad\ufeff"), None) | d
 )
 _LIGATURES = {"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl"}
 
-_MONTHS = (
-    ("januar", "january"),
-    ("februar", "february"),
-    ("mars", "march"),
-    ("april",),
-    ("mai", "may"),
-    ("juni", "june"),
-    ("juli", "july"),
-    ("august",),
-    ("september",),
-    ("oktober", "october"),
-    ("november",),
-    ("desember", "december"),
+# Norwegian and English month names; a date may use any prefix of 3+ letters ("aug.").
+_MONTHS = tuple(
+    names.split("/")
+    for names in "januar/january februar/february mars/march april mai/may juni/june "
+    "juli/july august september oktober/october november desember/december".split()
 )
 _DATE = re.compile(
     r"(?P<iso>(\d{4})-(\d{1,2})-(\d{1,2}))"
@@ -86,8 +72,6 @@ _DATE_LABEL = re.compile(
     r"(?:^|[,|·•]\s*)(sist\s+oppdatert|sist\s+endret|oppdatert|publisert)\b\s*:?\s*(?:den\s+)?",
     re.IGNORECASE,
 )
-
-
 _BROKEN = {".pdf": "ødelagt eller ufullstendig PDF", ".docx": "ødelagt Word-fil"}
 
 
@@ -249,6 +233,8 @@ def _decode(raw: bytes, declared: str | None = None) -> str:
     elif b"\x00" in raw:
         raise _Rejected("binær fil, ikke tekst")
     else:
+        if declared and declared.startswith(("utf-16", "utf-32")):
+            declared = None  # a page without a BOM that says so is lying
         text = next(
             (t for e in ("utf-8-sig", declared, "cp1252") if e and (t := _try_decode(raw, e))),
             None,
@@ -447,6 +433,8 @@ def _front_matter_date(meta: dict) -> str:
 
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _MD_RULE = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")
+_MD_LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+")
+_MD_TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?)?\s*$")
 _MD_INLINE = (
     (re.compile(r"<!--.*?-->", re.DOTALL), ""),
     (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
@@ -494,7 +482,7 @@ def _markdown_blocks(body: str) -> list[Block]:
             blocks.append((len(heading.group(1)), _markdown_inline(heading.group(2))))
         elif not stripped or _MD_RULE.match(line):
             flush()
-        elif not re.match(r"^ {0,3}\[[^\]]+\]:\s*\S+", line):  # not a link definition
+        elif not _MD_TABLE_RULE.match(line) and not _MD_LINK_DEFINITION.match(line):
             line = re.sub(r"^(\s*)[*+](\s+)", r"\1-\2", re.sub(r"^\s*>\s?", "", line))
             paragraph.append(line)
     flush()
@@ -507,7 +495,7 @@ def _read_text(raw: bytes) -> _Parsed:
     title = ""
     if paragraphs:
         first_line, _, rest = paragraphs[0].partition("\n")
-        if len(first_line) < TITLE_MAX_CHARS:
+        if len(first_line) < TITLE_MAX_CHARS and (rest or len(paragraphs) > 1):
             title = first_line
             paragraphs = ([rest] if rest else []) + paragraphs[1:]
     _, sections = _build_sections(_text_blocks(paragraphs), title)
@@ -521,7 +509,9 @@ def _text_blocks(paragraphs: Sequence[str]) -> list[Block]:
     for index, paragraph in enumerate(paragraphs):
         following = paragraphs[index + 1] if index + 1 < len(paragraphs) else ""
         is_heading = (
-            _looks_like_heading(paragraph) and following and not _looks_like_heading(following)
+            _looks_like_heading(paragraph)
+            and bool(following)
+            and not _looks_like_heading(following)
         )
         blocks.append((2 if is_heading else 0, paragraph))
     return blocks
