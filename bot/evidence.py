@@ -14,14 +14,22 @@ from dataclasses import asdict, dataclass
 from .lexical import analyse
 from .retrieve import Passage
 
-EVIDENCE_PASSAGES = 3
+EVIDENCE_PASSAGES = 6
 FUZZY_CUTOFF = 0.8  # difflib ratio for a misspelt word to count as found
 
-# Calibrated on ../shared/eval/dev-questions.jsonl (XXX-MEASURE).
-DENSE_ALONE = 0.86  # this close in meaning answers even with no shared words
-DENSE_FLOOR = 0.80  # below this nothing is answered
-COVERAGE_MIN = 0.45  # share of the question's (idf-weighted) content words found
-COMBINED_MIN = 1.0  # dense_margin / (DENSE_ALONE - DENSE_FLOOR) + coverage / COVERAGE_MIN
+# The rule: answer when  coverage + DENSE_WEIGHT * (dense - DENSE_CENTRE) >= THRESHOLD,
+# and never below DENSE_FLOOR. Calibrated on ../shared/eval/dev-questions.jsonl with the
+# default model (coverage over the top 6 passages):
+#   in scope (28): coverage >= 0.28 everywhere (lowest: a paraphrase, 0.28 at dense 0.863;
+#     then 0.46, 0.48); dense 0.818-0.942; score >= 0.31.
+#   out of scope (6): coverage <= 0.16; dense 0.757-0.880 ("how much money does the state
+#     give TRD3.0 each year" is the hard one: dense 0.880, coverage 0.05); score <= 0.13.
+# The threshold sits between the two groups. A question sharing no words with the documents
+# (e.g. English) is still answered when its dense score reaches about 0.94.
+DENSE_CENTRE = 0.85
+DENSE_WEIGHT = 2.5
+THRESHOLD = 0.22
+DENSE_FLOOR = 0.78
 
 
 @dataclass(frozen=True)
@@ -31,19 +39,20 @@ class Evidence:
     agreement: bool  # dense and BM25 put the same passage among their top 3
     content_words: int
 
+    @property
+    def score(self) -> float:
+        return self.coverage + DENSE_WEIGHT * (self.dense - DENSE_CENTRE)
+
     def answerable(self) -> bool:
         if self.content_words == 0 or self.dense < DENSE_FLOOR:
             return False
-        if self.dense >= DENSE_ALONE or self.coverage >= COVERAGE_MIN:
-            return True
-        dense_part = (self.dense - DENSE_FLOOR) / (DENSE_ALONE - DENSE_FLOOR)
-        return dense_part + self.coverage / COVERAGE_MIN >= COMBINED_MIN
+        return self.score >= THRESHOLD
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "answerable": self.answerable()}
+        return {**asdict(self), "score": round(self.score, 4), "answerable": self.answerable()}
 
 
-def gather(question: str, passages: list[Passage], vocabulary: set[str], idf) -> Evidence:
+def gather(question: str, passages: list[Passage], idf) -> Evidence:
     """The signals for `question` given the ranked `passages`."""
     terms = set(analyse(question))
     if not passages or not terms:

@@ -68,8 +68,7 @@ class Bot:
         query = self.retrieval_query(clean.text, history)
         query_vector = self.retriever.embed_query(query)
         passages = self.retriever.search(query, TOP_K, self.mode, query_vector=query_vector)
-        evidence = evidence_mod.gather(query, passages, self.retriever.lexical.vocabulary,
-                                       self.idf)  # fmt: skip
+        evidence = evidence_mod.gather(query, passages, self.idf)
         if not evidence.answerable():
             return no_answer(clean.text, language, notice, evidence.to_dict())
         return compose_answer(
