@@ -1,7 +1,7 @@
 """`python -m bot ask|eval ...`: the bot from the command line.
 
-    python -m bot ask --index DIR [--json] [QUESTION]   (no QUESTION: one per line on stdin)
-    python -m bot eval QUESTIONS.jsonl --index DIR [--mode hybrid|dense|bm25]
+python -m bot ask --index DIR [--json] [QUESTION]   (no QUESTION: one per line on stdin)
+python -m bot eval QUESTIONS.jsonl --index DIR [--mode hybrid|dense|bm25]
 """
 
 from __future__ import annotations

@@ -160,8 +160,10 @@ def _score_sentences(question, passages, query_vector, embed, idf) -> list[_Cand
     for (i, span), text, heading, cosine in zip(spans, texts, contexts, dense, strict=True):
         own = set(analyse(text))
         from_heading = set(analyse(heading)) - own
-        lexical = (sum(idf(t) for t in q_terms & own)
-                   + HEADING_CREDIT * sum(idf(t) for t in q_terms & from_heading)) / q_weight
+        lexical = (
+            sum(idf(t) for t in q_terms & own)
+            + HEADING_CREDIT * sum(idf(t) for t in q_terms & from_heading)
+        ) / q_weight
         score = (SENTENCE_DENSE * float(cosine) + SENTENCE_LEXICAL * lexical
                  + SENTENCE_RANK / (i + 1) + kind_bonus(kind, question, text))  # fmt: skip
         out.append(_Candidate(i, span, score))

@@ -69,7 +69,5 @@ def gather(question: str, passages: list[Passage], idf) -> Evidence:
         elif len(term) >= 5 and difflib.get_close_matches(term, found_in, 1, FUZZY_CUTOFF):
             hit += idf(term) * 0.8
     dense = max(p.dense for p in passages)
-    agreement = any(
-        (p.dense_rank or 99) <= 3 and (p.bm25_rank or 99) <= 3 for p in passages[:3]
-    )
+    agreement = any((p.dense_rank or 99) <= 3 and (p.bm25_rank or 99) <= 3 for p in passages[:3])
     return Evidence(dense, hit / total if total else 0.0, agreement, len(terms))

@@ -18,14 +18,19 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from .documents import SECTION_SEPARATOR, Document
 
 # Chunk size in model tokens (of the passage text, prompt and specials included).
-# XXX-MEASURE Measured on ../shared/eval/dev-questions.jsonl with the default model, dense retrieval
-# alone (recall@1 / recall@3 of a passage holding the expected phrase, 28 in-scope questions):
-#   96 tokens: 0.82 / 0.96    128: 0.82 / 0.96    192: 0.79 / 0.96    256: 0.79 / 0.96
-#   384: 0.75 / 0.93
-# Smaller chunks keep citations precise and the quoted sentence easy to find; below ~100
-# tokens sentences start to lose their context. 160 sits in the flat top of the curve and
-# leaves room for the title and section path inside the 512-token window.
-CHUNK_TOKENS = 160
+# Measured with benchmarks/chunk_size.py on ../shared/eval/dev-questions.jsonl and the
+# default model: recall of a passage holding the expected phrase among the top 1 / top 3
+# (28 in-scope questions), dense alone and hybrid:
+#   tokens  chunks  dense@1  dense@3  hybrid@1  hybrid@3
+#      64      29    0.786    0.893    0.750     1.000
+#      96      18    0.750    0.893    0.786     0.964
+#     128      14    0.893    0.964    0.929     1.000
+#     160      12    0.893    0.964    0.929     0.964
+#     256      10    0.893    0.964    0.929     0.929
+# Below ~100 tokens sentences lose their context and dense retrieval drops; above ~160
+# passages mix topics and the right one slips out of the top 3. 128 is best here, keeps
+# the cited passage short enough to read, and leaves the 512-token window plenty of room.
+CHUNK_TOKENS = 128
 CHUNK_OVERLAP = 24
 HEADER_TOKENS = 96  # title + section path prepended for embedding, at most
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ": ", ", ", " ", ""]

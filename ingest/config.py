@@ -1,8 +1,8 @@
 """Settings from the environment: the one place environment variables are read.
 
-    TRD30_INDEX        index folder (default: ./index)
-    TRD30_MODEL        embedding model: the default, `hash`, a sentence-transformers name or path
-    TRD30_MODEL_CACHE  where the default model is built (default: the user cache folder)
+TRD30_INDEX        index folder (default: ./index)
+TRD30_MODEL        embedding model: the default, `hash`, a sentence-transformers name or path
+TRD30_MODEL_CACHE  where the default model is built (default: the user cache folder)
 """
 
 from __future__ import annotations

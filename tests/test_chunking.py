@@ -16,10 +16,14 @@ def _words(text):
 
 
 def test_section_paths_are_kept_and_headings_start_their_first_chunk():
-    doc = _doc([
-        Section((), "Innledning om samarbeidet."),
-        Section(("Nye måter", "Kombinerte og delte stillinger"), "Kombinerte stillinger er viktige."),
-    ])
+    doc = _doc(
+        [
+            Section((), "Innledning om samarbeidet."),
+            Section(
+                ("Nye måter", "Kombinerte og delte stillinger"), "Kombinerte stillinger er viktige."
+            ),
+        ]
+    )
     chunks = chunk_document(doc, count, chunk_tokens=50, overlap=0)
     assert [c.section for c in chunks] == ["", "Nye måter › Kombinerte og delte stillinger"]
     assert chunks[1].text.startswith("Kombinerte og delte stillinger\n\n")
