@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from ingest.config import settings_from_env
+from ingest.embedding import quiet_libraries
 from ingest.errors import IngestError
 
 from .answer import Answer
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--model", default=None, help="modell (standard: den som bygde indeksen)")
         p.add_argument("--mode", choices=MODES, default="hybrid", help="søkemåte")
     args = parser.parse_args(argv)
+    quiet_libraries()
 
     try:
         bot = Bot.load(args.index, settings.model_cache, args.model, args.mode)

@@ -52,7 +52,9 @@ class Bot:
         cls, index_dir: Path, cache_dir: Path, model: str | None = None, mode: str = "hybrid"
     ) -> Bot:
         """Load the index in `index_dir` and the model that built it (or `model`)."""
-        manifest = read_manifest(index_dir) or {}
+        # No usable index: load_index raises the error that says how to build one, before
+        # any model is built or loaded.
+        manifest = read_manifest(index_dir) or load_index(index_dir).manifest
         embedder = load_embedder(model or manifest.get("model"), cache_dir)
         index = load_index(index_dir, expect_model=embedder.name,
                            expect_dimension=embedder.dimension or None)  # fmt: skip

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 MAX_QUESTION_CHARS = 1000
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# Invisible format characters (zero-width, soft hyphen, bidi marks, BOM) often sit inside
+# pasted words: they are dropped, not turned into spaces, so the word stays whole.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 _SPACE = re.compile(r"\s+")
 
 
@@ -25,7 +28,7 @@ class CleanQuestion:
 def clean_question(raw: str, limit: int = MAX_QUESTION_CHARS) -> CleanQuestion:
     """NFC, control and zero-width characters removed, whitespace folded, cut at `limit`."""
     text = unicodedata.normalize("NFC", raw or "")
-    text = _CONTROL.sub(" ", text)
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
     text = _SPACE.sub(" ", text).strip()
     truncated = len(text) > limit
     if truncated:
@@ -36,7 +39,7 @@ def clean_question(raw: str, limit: int = MAX_QUESTION_CHARS) -> CleanQuestion:
 
 # A sentence ends at . ! ? … (optionally followed by a closing quote or bracket) before
 # whitespace and an upper-case letter, digit, quote or list dash; or at a line break.
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’»)\]]?\s+(?=[\"“«(\[]?[A-ZÆØÅÄÖÜ0-9-])|\n+")
+_BOUNDARY = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’»)\]]))\s+(?=[\"“«(\[]?[A-ZÆØÅÄÖÜ0-9-])|\n+")
 _ABBREVIATIONS = re.compile(r"(?:\b(?:f\.eks|bl\.a|m\.m|o\.l|ca|nr|kap|jf|dvs|mht|pga|ev|evt|"
                             r"St|Dr|Prof|mr|mrs|e\.g|i\.e|etc|vs|no)\.)$", re.IGNORECASE)  # fmt: skip
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .config import settings_from_env
-from .embedding import load_embedder
+from .embedding import load_embedder, quiet_libraries
 from .errors import IngestError
 from .pipeline import IngestReport, run_ingest
 
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=settings.model, help="modellnavn eller -sti")
     parser.add_argument("--quiet", action="store_true", help="ingen fremdriftslinje")
     args = parser.parse_args(argv)
+    quiet_libraries()
 
     try:
         report = run_ingest(

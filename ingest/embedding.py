@@ -218,3 +218,22 @@ def _hub_snapshot(name: str) -> str:
             "og modellhuben kan ikke nås. Bruk standardmodellen (utelat --model) "
             "eller oppgi stien til en lokal modellmappe."
         ) from err
+
+
+def quiet_libraries() -> None:
+    """Silence the libraries' own progress bars and warnings on a command line or server.
+
+    Called by the entry points (CLI, app), never on import: the progress bar that matters
+    (embedding) is ours to show.
+    """
+    import logging
+
+    for name in ("transformers", "sentence_transformers", "pypdf", "huggingface_hub"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass

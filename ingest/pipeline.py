@@ -132,9 +132,10 @@ def run_ingest(
             vectors_out.extend([None] * len(doc_chunks))
 
         if not documents:
+            listing = "".join(f"\n  - {path}: {reason}" for path, reason in skipped)
             raise NothingIndexed(
-                "Ingen dokumenter kunne leses inn, så indeksen er ikke endret. "
-                "Se listen over filer som ble hoppet over."
+                "Ingen dokumenter kunne leses inn, så indeksen er ikke endret."
+                + (f" Hoppet over:{listing}" if listing else " Fant ingen filer å lese.")
             )
         todo = [i for i, v in enumerate(vectors_out) if v is None]
         if todo:

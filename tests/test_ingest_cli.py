@@ -1,0 +1,75 @@
+"""`python -m ingest` end to end: the real default model on the shipped corpus, and errors."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ingest.chunking import CHUNK_TOKENS
+from ingest.embedding import DEFAULT_MODEL
+from ingest.index import load_index
+
+from conftest import CORPUS, ROOT
+
+
+def _run(args, model_cache, timeout=600):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRD30_MODEL_CACHE": str(model_cache)}
+    return subprocess.run([sys.executable, "-m", "ingest", *map(str, args)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_corpus_ingest_with_the_real_model(tmp_path, model_cache, default_embedder):
+    default_embedder.tokenizer  # noqa: B018 - the session fixture builds the model first
+    index_dir = tmp_path / "index"
+    first = _run([CORPUS, "--index", index_dir], model_cache)
+    assert first.returncode == 0, first.stderr
+    assert "bygd på nytt" in first.stdout and "Dokumenter: 1" in first.stdout
+    index = load_index(index_dir, expect_model=DEFAULT_MODEL, expect_dimension=384)
+    assert len(index.chunks) >= 5
+    assert index.chunks[0].title == "Hva bidrar TRD 3.0 til?"
+    assert index.chunks[0].updated == "2022-08-12"
+    sections = {c.section for c in index.chunks}
+    assert "Nye måter å samarbeide på › Kombinerte og delte stillinger" in sections
+    for chunk in index.chunks:
+        assert default_embedder.count_tokens(chunk.text) <= CHUNK_TOKENS
+        assert default_embedder.count_tokens(chunk.embedding_text()) <= 512
+    text = " ".join(c.text for c in index.chunks)
+    assert "Blåbær" not in text and "æ" in text and "ø" in text and "å" in text
+    for furniture in ("Fant du det du lette etter", "Gå til toppen", "arrow_upward"):
+        assert furniture not in text
+
+    again = _run([CORPUS, "--index", index_dir], model_cache)
+    assert again.returncode == 0 and "uendret" in again.stdout
+    assert load_index(index_dir).generation == index.generation
+
+
+def test_no_readable_document_exits_non_zero_with_a_message(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    result = _run([tmp_path / "empty.txt", "--index", tmp_path / "index", "--model", "hash"],
+                  tmp_path / "cache")  # fmt: skip
+    assert result.returncode != 0
+    assert "Ingen dokumenter kunne leses inn" in result.stderr
+    assert "empty.txt: tom fil" in result.stdout + result.stderr
+
+
+def test_summary_lists_skipped_files_with_reasons(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "ok.md").write_text("# Tittel\n\nEn setning om Unikom.\n", "utf-8")
+    (src / "bad.pdf").write_bytes(b"%PDF-1.4 broken")
+    result = _run([src, "--index", tmp_path / "index", "--model", "hash", "--quiet"],
+                  tmp_path / "cache")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Dokumenter: 1" in result.stdout
+    assert "Hoppet over (1):" in result.stdout and "bad.pdf" in result.stdout
+
+
+def test_unknown_model_is_a_clear_error_without_network(tmp_path):
+    (tmp_path / "a.md").write_text("# T\n\nTekst her.\n", "utf-8")
+    result = _run([tmp_path / "a.md", "--index", tmp_path / "index", "--model",
+                   "no-such-org/no-such-model"], tmp_path / "cache")  # fmt: skip
+    assert result.returncode == 1
+    assert "Fant ikke modellen «no-such-org/no-such-model»" in result.stderr
+    assert "Traceback" not in result.stderr
