@@ -84,7 +84,11 @@ def format_answer(answer: Answer) -> str:
 
 
 def _eval(bot: Bot, args) -> int:
-    items = load_questions(args.questions)
+    try:
+        items = load_questions(args.questions)
+    except (OSError, ValueError) as err:
+        print(f"Feil: kan ikke lese spørsmålene i {args.questions} ({err})", file=sys.stderr)
+        return 2
     results, seconds = [], []
     for item in items:
         started = time.perf_counter()

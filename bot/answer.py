@@ -37,7 +37,8 @@ KIND_BONUS = 0.06  # for a sentence of the shape the question asks for (a number
 
 _LINK_TEXT = re.compile(r"(les mer|read more|lær meir|les meir|gå til)\b", re.I)
 _KINDS = (
-    ("count", re.compile(r"\b(hvor|kor) (mange|mye|mykje|stor)|\bhow (many|much)|\bantall\b", re.I)),
+    ("count", re.compile(r"\b(hvor|kor) (mange|mye|mykje|stor)|\bhow (many|much)|\bantall\b",
+                         re.I)),
     ("time", re.compile(r"^(når|kva tid|when)\b|\b(hvilket|kva|what) år|\b(hvor|kor|how) lenge"
                         r"|\bnår\b|\bwhen\b|\bdato|\bdate\b", re.I)),
     ("definition", re.compile(r"^(hva|kva|what) (er|is|are|betyr|means?) (?P<term>.+?)\??$", re.I)),

@@ -20,8 +20,9 @@ _EXTRA_STOPWORDS = {
     # question words and fillers that carry no topic, in the three languages
     "hvilket", "hvilken", "hvilke", "hvem", "kven", "kor", "korleis", "kva", "kvifor", "finst",
     "finnes", "fins", "mye", "mange", "mykje", "får", "går", "gjør", "gjer", "kan", "jeg", "eg",
-    "meg", "noen", "nokon", "bli", "blir", "ble", "vart", "what", "which", "who", "whom", "how",
-    "when", "where", "why", "does", "do", "did", "is", "are", "was", "were", "the", "a", "an",
+    "meg", "noen", "nokon", "bli", "blir", "ble", "vart", "frå", "ei",
+    "what", "which", "who", "whom", "how", "when", "where", "why", "does", "do", "did", "is",
+    "are", "was", "were", "the", "a", "an",
     "of", "in", "on", "for", "to", "and", "or", "it", "its", "this", "that", "have", "has",
     "can", "there", "about", "with", "from", "by", "be", "i", "you", "me", "my", "your", "any",
 }  # fmt: skip

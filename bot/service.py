@@ -23,10 +23,11 @@ from .lexical import analyse
 from .retrieve import TOP_K, Passage, Retriever
 from .text import MAX_QUESTION_CHARS, clean_question
 
+_N = MAX_QUESTION_CHARS
 TRUNCATED_NOTICE = {
-    "nb": f"Spørsmålet var veldig langt, så jeg brukte bare de første {MAX_QUESTION_CHARS} tegnene.",
-    "nn": f"Spørsmålet var svært langt, så eg brukte berre dei første {MAX_QUESTION_CHARS} teikna.",
-    "en": f"Your question was very long, so I used only its first {MAX_QUESTION_CHARS} characters.",
+    "nb": f"Spørsmålet var veldig langt, så jeg brukte bare de første {_N} tegnene.",
+    "nn": f"Spørsmålet var svært langt, så eg brukte berre dei første {_N} teikna.",
+    "en": f"Your question was very long, so I used only its first {_N} characters.",
 }
 # A follow-up leans on the previous turn: few content words, and a pronoun or "and ...".
 _FOLLOW_UP = re.compile(

@@ -62,7 +62,7 @@ def test_wrong_dimension_is_a_clear_error(tmp_path):
 
 def test_a_failed_write_leaves_the_previous_generation(tmp_path):
     first = _write(tmp_path, n=3)
-    with pytest.raises(RuntimeError), GenerationWriter(tmp_path) as w:
+    with pytest.raises(RuntimeError), GenerationWriter(tmp_path):
         raise RuntimeError("crash while embedding")
     assert (tmp_path / CURRENT).read_text().strip() == first
     assert len(load_index(tmp_path).chunks) == 3

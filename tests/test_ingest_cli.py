@@ -5,12 +5,11 @@ import subprocess
 import sys
 
 import pytest
+from conftest import CORPUS, ROOT
 
 from ingest.chunking import CHUNK_TOKENS
 from ingest.embedding import DEFAULT_MODEL
 from ingest.index import load_index
-
-from conftest import CORPUS, ROOT
 
 
 def _run(args, model_cache, timeout=600):

@@ -1,0 +1,119 @@
+"""An answer as HTML for the chat: the text, any notice, and numbered, expandable sources.
+
+Everything that comes from the asker or from the documents is escaped, so HTML, scripts
+and Markdown links in them show as text. The only links are the http(s) URLs of the
+documents' metadata. The chat renders this HTML as is, without Markdown.
+
+It does not answer or search: it is given an `Answer` (or the asker's question).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from urllib.parse import urlsplit
+
+from .answer import Answer, Citation
+from .text import MAX_QUESTION_CHARS
+
+ECHO_CHARS = MAX_QUESTION_CHARS  # of a question shown back in the chat
+ERROR_TEXT = "Beklager, noe gikk galt. Prøv igjen om litt."
+SOURCES_HEADING = "Kilder"
+MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august",
+          "september", "oktober", "november", "desember")  # fmt: skip
+
+# Control characters (but tab and newline) and lone surrogates cannot be shown or sent.
+_UNSHOWABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Characters Markdown would act on become entities too: harmless even if Markdown
+# rendering were ever switched on. (html.escape already took care of & < > " '.)
+_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[](){}~|$!"})
+
+
+def escape_text(text: str) -> str:
+    """`text` as HTML that shows exactly that text: escaped, line breaks kept."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = _UNSHOWABLE.sub(" ", text)
+    return html.escape(text, quote=True).translate(_MARKDOWN).replace("\n", "<br>")
+
+
+def question_html(question: str) -> str:
+    """The asker's question as shown in the chat (at most ECHO_CHARS), or "" if blank."""
+    question = (question or "").strip()
+    if len(question) > ECHO_CHARS:
+        question = question[:ECHO_CHARS].rstrip() + " …"
+    return escape_text(question) if _UNSHOWABLE.sub("", question).strip() else ""
+
+
+def error_html() -> str:
+    """What the chat shows when answering failed: polite, without details."""
+    return f'<div class="trd-svar"><p>{escape_text(ERROR_TEXT)}</p></div>'
+
+
+def answer_html(answer: Answer) -> str:
+    """The answer text, its notice (if any) and, when it cites any, its sources."""
+    parts = [f'<div class="trd-svar" lang="{html.escape(answer.language)}">',
+             f"<p>{escape_text(answer.text)}</p>"]  # fmt: skip
+    if answer.notice:
+        parts.append(f'<p class="trd-merknad">{escape_text(answer.notice)}</p>')
+    parts.append("</div>")
+    if answer.citations:
+        parts.append(sources_html(answer.citations))
+    return "\n".join(parts)
+
+
+def sources_html(citations: tuple[Citation, ...]) -> str:
+    """Numbered sources, each a <details> that opens on the passage, quote marked."""
+    items = "\n".join(f"<li>{source_html(c)}</li>" for c in citations)
+    return (f'<div class="trd-kilder"><p class="trd-kilder-tittel">{SOURCES_HEADING}</p>\n'
+            f"<ol>\n{items}\n</ol></div>")  # fmt: skip
+
+
+def source_html(citation: Citation) -> str:
+    chunk = citation.passage.chunk
+    label = f"[{citation.n}] <strong>«{escape_text(chunk.title or chunk.doc_id)}»</strong>"
+    details = [escape_text(chunk.section) if chunk.section else "",
+               f"side {chunk.page}" if chunk.page else "",
+               f"sist oppdatert {escape_text(format_date(chunk.updated))}" if chunk.updated
+               else ""]  # fmt: skip
+    label += "".join(f" · {d}" for d in details if d)
+    lang = f' lang="{html.escape(chunk.lang)}"' if chunk.lang else ""
+    passage = passage_html(chunk.text, citation.quotes)
+    out = f"<details><summary>{label}</summary><blockquote{lang}>{passage}</blockquote></details>"
+    link = link_html(chunk.url)
+    return f"{out}\n{link}" if link else out
+
+
+def passage_html(text: str, quotes: tuple[tuple[int, int], ...]) -> str:
+    """The passage escaped, with each quoted span in <mark>."""
+    out, pos = [], 0
+    for a, b in sorted(quotes):
+        a, b = max(a, pos), min(b, len(text))
+        if a >= b:
+            continue
+        out.append(f"{escape_text(text[pos:a])}<mark>{escape_text(text[a:b])}</mark>")
+        pos = b
+    out.append(escape_text(text[pos:]))
+    return "".join(out)
+
+
+def link_html(url: str | None) -> str:
+    """A link to the document if its metadata URL is http(s); otherwise ""."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.netloc or _UNSHOWABLE.search(url):
+        return ""
+    href = html.escape(url, quote=True)
+    return f'<a class="trd-lenke" href="{href}" rel="noopener">{escape_text(url)}</a>'
+
+
+def format_date(updated: str) -> str:
+    """An ISO date as "12. august 2022"; anything else as given."""
+    try:
+        day = date.fromisoformat((updated or "").strip()[:10])
+    except ValueError:
+        return updated
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"

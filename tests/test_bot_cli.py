@@ -1,0 +1,248 @@
+"""`python -m bot` end to end in a subprocess: JSON and plain answers, batches, errors, eval.
+
+Fast tests use an index built with the hash embedder; the slow one the real model on the
+shipped corpus.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+from bot.answer import NO_ANSWER_TEXT
+from ingest.embedding import HashEmbedder
+from ingest.index import MANIFEST, current_generation
+from ingest.pipeline import run_ingest
+
+ANSWER_KEYS = {"question", "status", "answer", "language", "citations"}
+CITATION_KEYS = {"n", "doc_id", "title", "section", "page", "url", "updated", "text", "quote",
+                 "score"}  # fmt: skip
+OUT_OF_SCOPE = "Når går neste buss fra Lerkendal til sentrum?"
+
+CORPUS = {
+    "avtalen.md": """---
+title: Samarbeidsavtalen
+updated: 2021-03-15
+lang: nb
+url: https://example.org/avtalen
+---
+
+## Hva er samarbeidsavtalen?
+
+Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune. Den gjelder for fem år om gangen.
+
+## Hvor mange kommuner er med i Unikom?
+
+Unikom-nettverket har kommuner fra hele landet. Nærmere 40 kommuner er med i Unikom.
+""",
+    "stillingar.md": """---
+title: Kombinerte stillingar
+lang: nn
+---
+
+## Kva er ei kombinert stilling?
+
+Ei kombinert stilling er ei stilling som er delt mellom kommunen og universitetet.
+""",
+}
+
+
+def _run(args, model_cache, stdin=None, timeout=300):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRD30_MODEL_CACHE": str(model_cache)}
+    env.pop("TRD30_INDEX", None)
+    env.pop("TRD30_MODEL", None)
+    return subprocess.run([sys.executable, "-m", "bot", *map(str, args)], cwd=ROOT, env=env,
+                          input=stdin, capture_output=True, text=True, timeout=timeout)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hash_index(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("cli-corpus")
+    for name, text in CORPUS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("cli-index")
+    run_ingest([corpus], index_dir, "hash", lambda: HashEmbedder())
+    return index_dir
+
+
+@pytest.fixture
+def cache(tmp_path):
+    return tmp_path / "model-cache"
+
+
+def _index_copy(hash_index, tmp_path):
+    target = tmp_path / "index"
+    shutil.copytree(hash_index, target)
+    return target
+
+
+def _edit_manifest(index_dir, **changes):
+    path = index_dir / current_generation(index_dir) / MANIFEST
+    manifest = json.loads(path.read_text("utf-8"))
+    manifest.update(changes)
+    path.write_text(json.dumps(manifest), "utf-8")
+
+
+def _one_error_line(result):
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Feil: ")
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_ask_json_prints_one_answer_object(hash_index, cache):
+    result = _run(["ask", "--index", hash_index, "--json", "Hva er samarbeidsavtalen?"], cache)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    answer = json.loads(lines[0])
+    assert set(answer) == ANSWER_KEYS
+    assert answer["question"] == "Hva er samarbeidsavtalen?"
+    assert answer["status"] == "answered"
+    assert answer["language"] == "nb"
+    assert answer["answer"].startswith("Ifølge «Samarbeidsavtalen» (Hva er samarbeidsavtalen?): ")
+    assert answer["answer"].endswith("[1]")
+    [citation] = answer["citations"]
+    assert set(citation) == CITATION_KEYS
+    assert citation["n"] == 1
+    assert citation["doc_id"] == "avtalen.md"
+    assert citation["title"] == "Samarbeidsavtalen"
+    assert citation["section"] == "Hva er samarbeidsavtalen?"
+    assert citation["page"] is None
+    assert citation["url"] == "https://example.org/avtalen"
+    assert citation["updated"] == "2021-03-15"
+    assert citation["quote"] == "Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune."
+    assert citation["quote"] in citation["text"] and citation["quote"] in answer["answer"]
+    assert isinstance(citation["score"], float)
+    assert not cache.exists()  # the hash model needs no model files
+
+
+def test_ask_json_adds_a_notice_for_a_truncated_question(hash_index, cache):
+    question = "Hvor mange kommuner er med i Unikom? " * 40
+    result = _run(["ask", "--index", hash_index, "--json", question], cache)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == ANSWER_KEYS | {"notice"}
+    assert "1000" in answer["notice"]
+
+
+def test_ask_reads_one_question_per_stdin_line_and_answers_in_order(hash_index, cache):
+    questions = [
+        "Kva er ei kombinert stilling?",
+        OUT_OF_SCOPE,
+        "Hvor mange kommuner er med i Unikom?",
+    ]
+    stdin = questions[0] + "\n\n" + questions[1] + "\n   \n" + questions[2]  # no final newline
+    result = _run(["ask", "--index", hash_index, "--json"], cache, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["question"] for a in answers] == questions
+    assert [a["status"] for a in answers] == ["answered", "no_answer", "answered"]
+    assert [a["language"] for a in answers] == ["nn", "nb", "nb"]
+    assert answers[0]["answer"].startswith("Ifølgje «Kombinerte stillingar»")
+    assert answers[1]["answer"] == NO_ANSWER_TEXT["nb"] and answers[1]["citations"] == []
+    assert "Nærmere 40 kommuner er med i Unikom. [1]" in answers[2]["answer"]
+
+
+def test_ask_plain_prints_the_answer_and_its_sources(hash_index, cache):
+    result = _run(["ask", "--index", hash_index, "Hva er samarbeidsavtalen?"], cache)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "Ifølge «Samarbeidsavtalen» (Hva er samarbeidsavtalen?): Samarbeidsavtalen er en avtale "
+        "mellom NTNU og Trondheim kommune. [1]\n"
+        "\n"
+        "Kilder:\n"
+        "[1] Samarbeidsavtalen › Hva er samarbeidsavtalen?, sist oppdatert 2021-03-15, "
+        "https://example.org/avtalen\n"
+        "    «Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune.»\n"
+        "\n"
+    )
+
+
+def test_ask_plain_no_answer_has_no_sources(hash_index, cache):
+    result = _run(["ask", "--index", hash_index, OUT_OF_SCOPE], cache)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == NO_ANSWER_TEXT["nb"]
+    assert "Kilder:" not in result.stdout
+
+
+def test_a_missing_index_is_one_error_line_saying_how_to_build_it(tmp_path, cache):
+    result = _run(["ask", "--index", tmp_path / "nowhere", "Hva er TRD3.0?"], cache)
+    line = _one_error_line(result)
+    assert "Fant ingen indeks" in line and "python -m ingest" in line
+    assert not cache.exists()  # the error comes before any model is built
+
+
+def test_an_index_of_another_format_version_is_a_clear_error(hash_index, tmp_path, cache):
+    index_dir = _index_copy(hash_index, tmp_path)
+    _edit_manifest(index_dir, format_version=999)
+    line = _one_error_line(_run(["ask", "--index", index_dir, "Hva er TRD3.0?"], cache))
+    assert "formatversjon 999" in line and "python -m ingest" in line
+
+
+def test_an_index_built_with_another_model_is_a_clear_error(hash_index, tmp_path, cache):
+    index_dir = _index_copy(hash_index, tmp_path)
+    _edit_manifest(index_dir, model="some-other-model")
+    result = _run(["ask", "--index", index_dir, "--model", "hash", "Hva er TRD3.0?"], cache)
+    line = _one_error_line(result)
+    assert "bygd med modellen «some-other-model»" in line and "«hash»" in line
+    assert "python -m ingest" in line
+
+
+def test_an_unavailable_model_is_a_clear_error(hash_index, cache):
+    result = _run(["ask", "--index", hash_index, "--model", "no-such/model", "Hva?"], cache)
+    assert "Fant ikke modellen «no-such/model»" in _one_error_line(result)
+
+
+def test_eval_prints_the_metric_line(hash_index, tmp_path, cache):
+    questions = tmp_path / "questions.jsonl"
+    rows = [
+        {"id": "a", "kind": "factoid", "question": "Hva er samarbeidsavtalen?", "doc": "avtalen",
+         "must_contain": "mellom NTNU og Trondheim kommune"},
+        {"id": "b", "kind": "factoid", "question": "Hvor mange kommuner er med i Unikom?",
+         "doc": "avtalen", "must_contain": "Nærmere 40 kommuner"},
+        {"id": "c", "kind": "out_of_scope", "question": OUT_OF_SCOPE, "doc": None,
+         "must_contain": None},
+    ]  # fmt: skip
+    questions.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    result = _run(["eval", questions, "--index", hash_index], cache)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Spørsmål: 3"
+    assert lines[1] == "cite@1=1.000  cite=1.000  answer=1.000  answered=1.000  refused=1.000"
+    assert re.search(r"^Median sekunder per spørsmål: \d+\.\d{3}$", result.stdout, re.M)
+
+
+def test_eval_with_an_unreadable_questions_file_is_one_error_line(hash_index, tmp_path, cache):
+    line = _one_error_line(_run(["eval", tmp_path / "nope.jsonl", "--index", hash_index], cache))
+    assert "nope.jsonl" in line
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"question": "Hva?"\n', "utf-8")
+    assert "broken.jsonl" in _one_error_line(_run(["eval", broken, "--index", hash_index], cache))
+
+
+@pytest.mark.slow
+def test_batch_ask_on_the_real_index_answers_and_refuses(real_corpus_index, model_cache):
+    question = "Hvordan definerer KS innovasjon?"
+    result = _run(["ask", "--index", real_corpus_index, "--json"], model_cache,
+                  stdin=f"{question}\n{OUT_OF_SCOPE}\n")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    answered, refused = (json.loads(line) for line in result.stdout.splitlines())
+    assert answered["question"] == question
+    assert answered["status"] == "answered"
+    assert answered["language"] == "nb"
+    assert answered["citations"] and answered["citations"][0]["n"] == 1
+    assert answered["citations"][0]["doc_id"] == "hva-bidrar-trd30.md"
+    assert "nyttiggjort" in answered["answer"].lower()
+    assert refused["question"] == OUT_OF_SCOPE
+    assert refused["status"] == "no_answer"
+    assert refused["citations"] == []
+    assert refused["answer"] == NO_ANSWER_TEXT["nb"]

@@ -1,0 +1,26 @@
+import pytest
+
+from bot.privacy import mask_personal_data
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "placeholder"),
+    [
+        ("Mitt fødselsnummer er 01019012345, hjelp!", "01019012345", "[fødselsnummer]"),
+        ("fnr 010190 12345", "010190 12345", "[fødselsnummer]"),
+        ("Ring meg på 912 34 567", "912 34 567", "[telefon]"),
+        ("tlf +47 91234567", "91234567", "[telefon]"),
+        ("Skriv til ola.nordmann@example.no i dag", "ola.nordmann@example.no", "[e-post]"),
+        ("fra 192.168.10.23 i går", "192.168.10.23", "[ip]"),
+        ("klient 2001:db8::8a2e:370:7334 koblet til", "2001:db8::8a2e:370:7334", "[ip]"),
+    ],
+)
+def test_personal_data_is_masked(text, secret, placeholder):
+    masked = mask_personal_data(text)
+    assert secret not in masked
+    assert placeholder in masked
+
+
+def test_ordinary_text_with_years_and_percentages_is_kept():
+    text = "I 2019 og 2020 var 50% ansatt; 16 partnerskap og nærmere 40 kommuner. TRD3.0 æøå."
+    assert mask_personal_data(text) == text
