@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -122,7 +123,7 @@ def build_app(bot: Bot) -> gr.Blocks:
     def clear():
         return chat_messages([]), []
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
         gr.Markdown(INTRO)
         chatbot = gr.Chatbot(
             value=chat_messages([]),
@@ -158,7 +159,7 @@ def build_app(bot: Bot) -> gr.Blocks:
             button.click(ask, [button, turns], outputs, api_visibility="private",
                          concurrency_id="ask", concurrency_limit=1)  # fmt: skip
         chatbot.clear(clear, None, [chatbot, turns], api_visibility="private")
-    return app
+    return blocks
 
 
 def create_server(bot: Bot, root_path: str = "") -> FastAPI:
@@ -197,7 +198,7 @@ class NorwegianPages:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] == "HEAD":
             await self.app(scope, receive, send)
             return
         start: dict | None = None
@@ -241,8 +242,8 @@ def load_bot(index_dir: Path, settings: Settings) -> Bot:
 
     if read_manifest(index_dir) is None:
         logger.info("Fant ingen indeks i %s, så den bygges fra %s …", index_dir, CORPUS)
-        report = run_ingest([CORPUS], index_dir, settings.model,
-                            lambda: load_embedder(settings.model, settings.model_cache))  # fmt: skip
+        embedder = partial(load_embedder, settings.model, settings.model_cache)
+        report = run_ingest([CORPUS], index_dir, settings.model, embedder)
         logger.info("Indeksen er bygd: %d dokumenter, %d tekstbiter (%.1f s)",
                     report.documents, report.chunks, report.seconds)  # fmt: skip
     bot = Bot.load(index_dir, settings.model_cache)
@@ -264,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root-path", default="", help="stien appen har bak en proxy")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG
     quiet_libraries()
 
     try:

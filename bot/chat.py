@@ -1,8 +1,9 @@
 """An answer as HTML for the chat: the text, any notice, and numbered, expandable sources.
 
-Everything that comes from the asker or from the documents is escaped, so HTML, scripts
-and Markdown links in them show as text. The only links are the http(s) URLs of the
-documents' metadata. The chat renders this HTML as is, without Markdown.
+Everything that comes from the asker or from the documents is escaped, so HTML and scripts
+in them show as text. The only links are the http(s) URLs of the documents' metadata. The
+chat shows this HTML with Markdown rendering off (so Markdown links and bare URLs in the
+text stay text) and with line breaks kept, so the HTML itself holds no line breaks.
 
 It does not answer or search: it is given an `Answer` (or the asker's question).
 """
@@ -25,24 +26,21 @@ MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august",
 
 # Control characters (but tab and newline) and lone surrogates cannot be shown or sent.
 _UNSHOWABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-# Characters Markdown would act on become entities too: harmless even if Markdown
-# rendering were ever switched on. (html.escape already took care of & < > " '.)
-_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[](){}~|$!"})
 
 
 def escape_text(text: str) -> str:
     """`text` as HTML that shows exactly that text: escaped, line breaks kept."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     text = _UNSHOWABLE.sub(" ", text)
-    return html.escape(text, quote=True).translate(_MARKDOWN).replace("\n", "<br>")
+    return html.escape(text, quote=True).replace("\n", "<br>")
 
 
 def question_html(question: str) -> str:
     """The asker's question as shown in the chat (at most ECHO_CHARS), or "" if blank."""
-    question = (question or "").strip()
+    question = _UNSHOWABLE.sub(" ", question or "").strip()
     if len(question) > ECHO_CHARS:
         question = question[:ECHO_CHARS].rstrip() + " …"
-    return escape_text(question) if _UNSHOWABLE.sub("", question).strip() else ""
+    return escape_text(question)
 
 
 def error_html() -> str:
@@ -59,29 +57,27 @@ def answer_html(answer: Answer) -> str:
     parts.append("</div>")
     if answer.citations:
         parts.append(sources_html(answer.citations))
-    return "\n".join(parts)
+    return "".join(parts)
 
 
 def sources_html(citations: tuple[Citation, ...]) -> str:
     """Numbered sources, each a <details> that opens on the passage, quote marked."""
-    items = "\n".join(f"<li>{source_html(c)}</li>" for c in citations)
-    return (f'<div class="trd-kilder"><p class="trd-kilder-tittel">{SOURCES_HEADING}</p>\n'
-            f"<ol>\n{items}\n</ol></div>")  # fmt: skip
+    items = "".join(f"<li>{source_html(c)}</li>" for c in citations)
+    return (f'<div class="trd-kilder"><p class="trd-kilder-tittel">{SOURCES_HEADING}</p>'
+            f"<ol>{items}</ol></div>")  # fmt: skip
 
 
 def source_html(citation: Citation) -> str:
+    """The source line "[n] «Title» · section · sist oppdatert …", opening on the passage."""
     chunk = citation.passage.chunk
+    facts = [chunk.section, f"side {chunk.page}" if chunk.page else "",
+             f"sist oppdatert {format_date(chunk.updated)}" if chunk.updated else ""]  # fmt: skip
     label = f"[{citation.n}] <strong>«{escape_text(chunk.title or chunk.doc_id)}»</strong>"
-    details = [escape_text(chunk.section) if chunk.section else "",
-               f"side {chunk.page}" if chunk.page else "",
-               f"sist oppdatert {escape_text(format_date(chunk.updated))}" if chunk.updated
-               else ""]  # fmt: skip
-    label += "".join(f" · {d}" for d in details if d)
+    label += "".join(f" · {escape_text(fact)}" for fact in facts if fact)
     lang = f' lang="{html.escape(chunk.lang)}"' if chunk.lang else ""
     passage = passage_html(chunk.text, citation.quotes)
-    out = f"<details><summary>{label}</summary><blockquote{lang}>{passage}</blockquote></details>"
-    link = link_html(chunk.url)
-    return f"{out}\n{link}" if link else out
+    return (f"<details><summary>{label}</summary><blockquote{lang}>{passage}</blockquote>"
+            f"</details>{link_html(chunk.url)}")  # fmt: skip
 
 
 def passage_html(text: str, quotes: tuple[tuple[int, int], ...]) -> str:
