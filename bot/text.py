@@ -49,8 +49,11 @@ _ABBREVIATIONS = re.compile(
 )
 
 
+_LIST_MARKER = re.compile(r"(?:[-•*–]|\d{1,2}[.)])[ \t]+")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence or line in `text`, whitespace trimmed, in order."""
+    """(start, end) of each sentence or line in `text`, whitespace and list bullets trimmed."""
     spans, start = [], 0
     for match in _BOUNDARY.finditer(text):
         if match.group().strip() == "" and "\n" not in match.group():
@@ -63,6 +66,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for a, b in spans:
         while a < b and text[a].isspace():
             a += 1
+        marker = _LIST_MARKER.match(text, a, b)
+        if marker:  # a list item is quoted without its bullet
+            a = marker.end()
         while b > a and text[b - 1].isspace():
             b -= 1
         if b > a:

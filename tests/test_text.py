@@ -1,3 +1,4 @@
+import re
 import unicodedata
 
 import pytest
@@ -90,12 +91,12 @@ def test_a_full_stop_before_a_lower_case_word_does_not_split():
     assert _sentences(text) == [text]
 
 
-def test_list_lines_are_sentences_of_their_own():
-    text = "Kriteriene er:\n- forankring i hele organisasjonen\n- tidlig rolleavklaring\n\nSlutt"
+def test_list_lines_are_sentences_of_their_own_without_their_bullets():
+    text = "Kriteriene er:\n- forankring i hele organisasjonen\n• tidlig rolleavklaring\n\nSlutt"
     assert _sentences(text) == [
         "Kriteriene er:",
-        "- forankring i hele organisasjonen",
-        "- tidlig rolleavklaring",
+        "forankring i hele organisasjonen",
+        "tidlig rolleavklaring",
         "Slutt",
     ]
 
@@ -130,7 +131,8 @@ def test_spans_are_exact_trimmed_slices_that_cover_every_visible_character(text)
         assert piece == piece.strip() and piece
         covered.update(range(a, b))
         previous_end = b
-    visible = {i for i, ch in enumerate(text) if not ch.isspace()}
+    bullets = {m.end() - 1 for m in re.finditer(r"(?m)^\s*[-•*–](?=[ \t])", text)}
+    visible = {i for i, ch in enumerate(text) if not ch.isspace()} - bullets
     assert visible <= covered
 
 
