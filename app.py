@@ -20,11 +20,12 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.chat import answer_html, error_html, question_html
+from bot.chat import answer_html, error_html, html_to_text, question_html, search_results_html
 from bot.text import MAX_QUESTION_CHARS
 
 if TYPE_CHECKING:
@@ -60,32 +61,11 @@ EXAMPLES = (
 # they are; gr.themes.Font("system-ui") would be quoted and name no font at all.)
 SYSTEM_FONTS = ["system-ui", "sans-serif"]
 SYSTEM_MONO_FONTS = ["ui-monospace", "monospace"]
+QUEUE_SIZE = 20  # waiting questions per view; more get Gradio's "queue full" message
+SEARCH_RESULTS = 10
 MAX_TURNS = 50  # kept per conversation; older turns drop out of the chat
 KEEP_CHARS = 2 * MAX_QUESTION_CHARS  # of each question, for follow-ups and the echo
-CSS = """
-.trd-kilder { margin-top: 0.75em; }
-.trd-kilder-tittel { font-weight: 600; margin: 0 0 0.25em; }
-.trd-kilder ol { list-style: none; padding-left: 0; margin: 0; }
-.trd-kilder li { margin: 0.4em 0; }
-.trd-kilder summary { cursor: pointer; }
-.trd-kilder blockquote { margin: 0.4em 0 0.4em 0.5em; padding-left: 0.75em;
-                         border-left: 3px solid var(--border-color-primary); }
-.trd-kilder mark { background: #fde68a; color: #1f2937; padding: 0 0.1em; }
-.trd-lenke { overflow-wrap: anywhere; }
-.trd-merknad { font-style: italic; }
-"""
-# Gradio's page template says <html lang="en">, and its front end then sets lang to the
-# browser's locale. This script runs before Gradio's own and gives it bokmål, so the page
-# stays lang="nb" and Gradio's own labels (buttons, "laster …") are in bokmål too.
-PIN_LANGUAGE = (
-    "<script>/* TRD3.0-boten: siden er på bokmål */"
-    'Object.defineProperty(navigator,"language",{get:()=>"nb",configurable:true});'
-    'Object.defineProperty(navigator,"languages",{get:()=>["nb","nn","en"],configurable:true});'
-    "</script>"
-)
-
-_HTML_LANG = re.compile(rb'(<html\b[^>]*?\s)lang="[^"]*"', re.IGNORECASE)
-
+WEB = Path(__file__).resolve().parent / "web"  # app.css and app.js, served inline
 Turn = tuple[str, str]  # (the question, the reply as HTML)
 
 
@@ -112,24 +92,38 @@ def chat_messages(turns: list[Turn]) -> list[dict]:
     return messages
 
 
-def build_app(bot: Bot) -> gr.Blocks:
-    """The chat page for `bot`: title, chat, question box and example questions."""
+def status_text(turns: list[Turn]) -> str:
+    """The latest reply as plain text for the screen-reader live region ("" at start)."""
+    if not turns:
+        return ""
+    return f'<p class="trd-skjult">{html_to_text(turns[-1][1])}</p>'
+
+
+def build_app(bot: Bot, compact: bool = False) -> gr.Blocks:
+    """The chat page for `bot`: title, chat, question box and example questions.
+
+    `compact` is the embeddable view: a short heading, a lower chat and fewer examples,
+    so that it fits a 380 x 600 box and still works 320 px wide.
+    """
     gr = _gradio()
 
     def ask(question: str, turns: list[Turn]):
         turns = respond(bot, question, turns)
-        return "", chat_messages(turns), turns
+        return "", chat_messages(turns), turns, status_text(turns)
 
     def clear():
-        return chat_messages([]), []
+        return chat_messages([]), [], ""
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
-        gr.Markdown(INTRO)
+        if compact:
+            gr.HTML(f'<h1 class="trd-tittel-liten">{TITLE}</h1>', padding=False)
+        else:
+            gr.Markdown(INTRO)
         chatbot = gr.Chatbot(
             value=chat_messages([]),
             label="Samtale",
             show_label=False,
-            height=540,
+            height=330 if compact else 540,
             render_markdown=False,  # messages are escaped HTML from bot.chat
             sanitize_html=True,
             latex_delimiters=[],
@@ -137,8 +131,11 @@ def build_app(bot: Bot) -> gr.Blocks:
             buttons=[],
             feedback_options=None,
             group_consecutive_messages=False,
+            elem_id="samtale",
         )
         turns = gr.State([])
+        # Each finished answer, once, as plain text for screen readers (aria-live in app.js).
+        status = gr.HTML("", elem_id="svar-status", padding=False)
         with gr.Row(equal_height=True):
             question = gr.Textbox(
                 label="Spørsmålet ditt",
@@ -146,41 +143,94 @@ def build_app(bot: Bot) -> gr.Blocks:
                 lines=1,
                 max_lines=6,
                 scale=6,
+                elem_id="sporsmal",
+                autofocus=not compact,
             )
-            send = gr.Button("Spør", variant="primary", scale=1, min_width=80)
-        gr.Markdown("Eksempler på spørsmål:")
-        with gr.Row():
-            examples = [gr.Button(text, variant="secondary", size="sm") for text in EXAMPLES]
+            send = gr.Button("Spør", variant="primary", scale=1, min_width=70, elem_id="send")
+        examples_shown = EXAMPLES[:3] if compact else EXAMPLES
+        gr.Markdown("Eksempler på spørsmål:", elem_id="eksempler-tittel")
+        with gr.Row(elem_id="eksempler"):
+            examples = [gr.Button(t, variant="secondary", size="sm") for t in examples_shown]
 
-        outputs = [question, chatbot, turns]
+        outputs = [question, chatbot, turns, status]
         gr.on([question.submit, send.click], ask, [question, turns], outputs, api_name="ask",
               concurrency_id="ask", concurrency_limit=1)  # fmt: skip
         for button in examples:
             button.click(ask, [button, turns], outputs, api_visibility="private",
                          concurrency_id="ask", concurrency_limit=1)  # fmt: skip
-        chatbot.clear(clear, None, [chatbot, turns], api_visibility="private")
+        chatbot.clear(clear, None, [chatbot, turns, status], api_visibility="private")
+    blocks.queue(max_size=QUEUE_SIZE)
     return blocks
 
 
-def create_server(bot: Bot, root_path: str = "") -> FastAPI:
-    """The web server: the chat page at "/", in bokmål, with no fonts or scripts from
-    elsewhere. `root_path` is the public path prefix behind a proxy (e.g. "/trd30").
+def build_search_app(bot: Bot) -> gr.Blocks:
+    """ "Søk i dokumentene" for staff: the best passages for a query, not an answer."""
+    gr = _gradio()
+    documents = sorted(bot.documents().items(), key=lambda kv: kv[1].lower())
+    choices = [("Alle dokumenter", "")] + [(title, doc_id) for doc_id, title in documents]
 
-    Routes of its own (an HTTP API, health checks) go before the Gradio mount at the
-    end: a mount at "/" takes every path that nothing before it matched.
+    def search(query: str, doc_id: str):
+        try:
+            passages = bot.search(query or "", k=SEARCH_RESULTS, doc_id=doc_id or None)
+            return search_results_html(query, passages)
+        except Exception:
+            logger.exception("Søket feilet")
+            return error_html()
+
+    with gr.Blocks(title=f"Søk i dokumentene – {TITLE}", analytics_enabled=False) as blocks:
+        gr.Markdown("# Søk i dokumentene\nFinn hva TRD3.0-dokumentene sier. Søket viser de "
+                    "beste tekstbitene med kilde, ikke et ferdig svar.")  # fmt: skip
+        with gr.Row(equal_height=True):
+            query = gr.Textbox(label="Søkeord", placeholder="For eksempel: kombinerte stillinger",
+                               scale=4, elem_id="sok-felt", autofocus=True)  # fmt: skip
+            doc = gr.Dropdown(choices=choices, value="", label="Dokument", scale=2,
+                              elem_id="sok-dokument")  # fmt: skip
+            button = gr.Button("Søk", variant="primary", scale=1, min_width=70,
+                               elem_id="sok-knapp")  # fmt: skip
+        results = gr.HTML("", elem_id="sok-resultater")
+        gr.on([query.submit, button.click, doc.change], search, [query, doc], results,
+              api_name="search", concurrency_id="search", concurrency_limit=2)  # fmt: skip
+    blocks.queue(max_size=QUEUE_SIZE)
+    return blocks
+
+
+def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] = ()) -> FastAPI:
+    """The web server: the chat at "/", the embeddable chat at "/embed/", staff search at
+    "/sok/", the JSON API and /healthz, all in bokmål and with no fonts or scripts from
+    elsewhere.
+
+    `root_path` is the public path prefix behind a reverse proxy (e.g. "/trd30");
+    `frame_ancestors` the origins allowed to embed the chat in a frame.
     """
     gr = _gradio()
     from fastapi import FastAPI
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import FileResponse, JSONResponse
 
-    server = FastAPI(title=TITLE, docs_url=None, redoc_url=None)  # both load CDN scripts
+    from bot.api import api_router
+    from bot.webpage import NorwegianPages, PrivateAccessLog, SecurityHeaders
+
+    server = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url=None,
+                     root_path=root_path)  # fmt: skip
     server.add_middleware(NorwegianPages)
-    return gr.mount_gradio_app(
-        server,
-        build_app(bot),
-        path="/",
+    server.add_middleware(SecurityHeaders, frame_ancestors=list(frame_ancestors))
+    server.add_middleware(PrivateAccessLog)
+    server.include_router(api_router(bot))
+
+    @server.exception_handler(RequestValidationError)
+    async def invalid_request(request, exc):  # pydantic's English details stay in the log
+        return JSONResponse({"detail": "Ugyldig forespørsel. Se README for formatet."}, 422)
+
+    @server.get("/gradio.js", include_in_schema=False)
+    def gradio_web_component():
+        """Gradio's web-component loader, served from here rather than a public CDN."""
+        return FileResponse(_gradio_frontend() / "gradio.js", media_type="text/javascript")
+
+    options = dict(
         root_path=root_path or None,
         theme=gr.themes.Default(font=SYSTEM_FONTS, font_mono=SYSTEM_MONO_FONTS),
-        css=CSS,
+        css=(WEB / "app.css").read_text("utf-8"),
+        js=(WEB / "app.js").read_text("utf-8"),
         footer_links=[],
         run_history=False,  # it would keep the questions in the browser
         show_error=False,
@@ -190,47 +240,21 @@ def create_server(bot: Bot, root_path: str = "") -> FastAPI:
         enable_monitoring=False,
     )
 
+    def sub_root(path: str) -> str | None:
+        return f"{root_path.rstrip('/')}{path}" if root_path else None
 
-class NorwegianPages:
-    """ASGI middleware: HTML pages get lang="nb" and the script that keeps it so."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] == "HEAD":
-            await self.app(scope, receive, send)
-            return
-        start: dict | None = None
-        body: list[bytes] = []
-
-        async def send_localised(message):
-            nonlocal start
-            if message["type"] == "http.response.start":
-                headers = {k.lower(): v for k, v in message.get("headers", [])}
-                if (headers.get(b"content-type", b"").startswith(b"text/html")
-                        and b"content-encoding" not in headers):  # fmt: skip
-                    start = message  # held back until the body is rewritten
-                    return
-            elif message["type"] == "http.response.body" and start is not None:
-                body.append(message.get("body", b""))
-                if message.get("more_body"):
-                    return
-                page = localise_page(b"".join(body))
-                headers = [(k, v) for k, v in start.get("headers", [])
-                           if k.lower() != b"content-length"]  # fmt: skip
-                headers.append((b"content-length", str(len(page)).encode()))
-                await send({**start, "headers": headers})
-                message = {"type": "http.response.body", "body": page}
-            await send(message)
-
-        await self.app(scope, receive, send_localised)
+    # A mount at "/" takes every path nothing before it matched: it comes last.
+    gr.mount_gradio_app(server, build_app(bot, compact=True), path="/embed",
+                        **{**options, "root_path": sub_root("/embed")})  # fmt: skip
+    gr.mount_gradio_app(server, build_search_app(bot), path="/sok",
+                        **{**options, "root_path": sub_root("/sok")})  # fmt: skip
+    return gr.mount_gradio_app(server, build_app(bot), path="/", **options)
 
 
-def localise_page(page: bytes) -> bytes:
-    """Gradio's HTML page with lang="nb" instead of "en", and the language pinned."""
-    page = _HTML_LANG.sub(rb'\1lang="nb"', page, count=1)
-    return page.replace(b"</head>", PIN_LANGUAGE.encode() + b"</head>", 1)
+def _gradio_frontend() -> Path:
+    import gradio
+
+    return Path(gradio.__file__).parent / "templates" / "frontend"
 
 
 def load_bot(index_dir: Path, settings: Settings) -> Bot:
@@ -262,23 +286,42 @@ def main(argv: list[str] | None = None) -> int:
                         help="indeksmappe (bygges fra corpus/ hvis den er tom)")  # fmt: skip
     parser.add_argument("--host", default="127.0.0.1", help="adressen serveren lytter på")
     parser.add_argument("--port", type=int, default=7860, help="porten serveren lytter på")
-    parser.add_argument("--root-path", default="", help="stien appen har bak en proxy")
+    parser.add_argument("--root-path", default=settings.root_path,
+                        help="stien appen har bak en omvendt proxy, f.eks. /trd30")  # fmt: skip
+    parser.add_argument("--frame-ancestors", default=" ".join(settings.frame_ancestors),
+                        help="nettsteder som kan bygge inn chatten, mellomromsdelt")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG
     quiet_libraries()
 
+    from bot.webpage import parse_origins
+
     try:
+        origins = parse_origins(args.frame_ancestors)
+        root_path = normalise_root_path(args.root_path)
         bot = load_bot(args.index, settings)
-    except IngestError as err:
+    except (IngestError, ValueError) as err:
         print(f"Feil: {err}", file=sys.stderr)
         return 2
     import uvicorn
 
-    server = create_server(bot, args.root_path)
-    logger.info("TRD3.0-boten: http://%s:%d%s/", args.host, args.port, args.root_path)
-    uvicorn.run(server, host=args.host, port=args.port)
+    server = create_server(bot, root_path, origins)
+    logger.info("TRD3.0-boten: http://%s:%d%s/", args.host, args.port, root_path)
+    # uvicorn's access log would store visitors' IP addresses; ours masks them.
+    uvicorn.run(server, host=args.host, port=args.port, access_log=False,
+                forwarded_allow_ips="127.0.0.1")  # fmt: skip
     return 0
+
+
+def normalise_root_path(value: str) -> str:
+    """ "/trd30" from "trd30/", "" for the site root; only plain path characters."""
+    value = "/" + (value or "").strip().strip("/")
+    if value == "/":
+        return ""
+    if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", value):
+        raise ValueError(f"Ugyldig rotsti: {value!r}. Bruk for eksempel /trd30")
+    return value
 
 
 def _gradio():

@@ -16,6 +16,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from .answer import Answer, Citation
+from .lexical import analyse
 from .text import MAX_QUESTION_CHARS
 
 ECHO_CHARS = MAX_QUESTION_CHARS  # of a question shown back in the chat
@@ -70,14 +71,19 @@ def sources_html(citations: tuple[Citation, ...]) -> str:
 def source_html(citation: Citation) -> str:
     """The source line "[n] «Title» · section · sist oppdatert …", opening on the passage."""
     chunk = citation.passage.chunk
-    facts = [chunk.section, f"side {chunk.page}" if chunk.page else "",
-             f"sist oppdatert {format_date(chunk.updated)}" if chunk.updated else ""]  # fmt: skip
-    label = f"[{citation.n}] <strong>«{escape_text(chunk.title or chunk.doc_id)}»</strong>"
-    label += "".join(f" · {escape_text(fact)}" for fact in facts if fact)
+    label = f"[{citation.n}] {source_label(chunk)}"
     lang = f' lang="{html.escape(chunk.lang)}"' if chunk.lang else ""
     passage = passage_html(chunk.text, citation.quotes)
     return (f"<details><summary>{label}</summary><blockquote{lang}>{passage}</blockquote>"
             f"</details>{link_html(chunk.url)}")  # fmt: skip
+
+
+def source_label(chunk) -> str:
+    """«Title» · section · side N · sist oppdatert 12. august 2022, escaped."""
+    facts = [chunk.section, f"side {chunk.page}" if chunk.page else "",
+             f"sist oppdatert {format_date(chunk.updated)}" if chunk.updated else ""]  # fmt: skip
+    label = f"<strong>«{escape_text(chunk.title or chunk.doc_id)}»</strong>"
+    return label + "".join(f" · {escape_text(fact)}" for fact in facts if fact)
 
 
 def passage_html(text: str, quotes: tuple[tuple[int, int], ...]) -> str:
@@ -113,3 +119,49 @@ def format_date(updated: str) -> str:
     except ValueError:
         return updated
     return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+_WORD = re.compile(r"\w+(?:[.,]\d+)?%?")
+
+
+def search_results_html(query: str, passages) -> str:
+    """Staff search: each passage with its source facts and the query's words marked."""
+    if not (query or "").strip():
+        return '<p class="trd-sok-tom">Skriv noen søkeord.</p>'
+    if not passages:
+        return '<p class="trd-sok-tom">Fant ingen tekst som passer til søket.</p>'
+    terms = set(analyse(query))
+    items = []
+    for passage in passages:
+        chunk = passage.chunk
+        head = source_label(chunk)
+        lang = f' lang="{html.escape(chunk.lang)}"' if chunk.lang else ""
+        items.append(f'<li><p class="trd-treff-kilde">{head}</p>'
+                     f"<blockquote{lang}>{highlight_terms(chunk.text, terms)}</blockquote>"
+                     f"{link_html(chunk.url)}</li>")  # fmt: skip
+    count = f"{len(passages)} treff" if len(passages) != 1 else "1 treff"
+    return (f'<div class="trd-sok"><p class="trd-sok-antall">{count}</p>'
+            f'<ol class="trd-treff">{"".join(items)}</ol></div>')  # fmt: skip
+
+
+def highlight_terms(text: str, terms: set[str]) -> str:
+    """`text` escaped, with each word whose stem is among `terms` in <mark>."""
+    out, pos = [], 0
+    for match in _WORD.finditer(text):
+        stems = analyse(match.group())
+        if stems and stems[0] in terms:
+            out.append(escape_text(text[pos : match.start()]))
+            out.append(f"<mark>{escape_text(match.group())}</mark>")
+            pos = match.end()
+    out.append(escape_text(text[pos:]))
+    return "".join(out)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(fragment: str) -> str:
+    """Our own reply HTML as escaped plain text (tags dropped), for a live region."""
+    text = _TAG.sub(" ", fragment.replace("</p>", ". ").replace("<br>", " "))
+    text = html.unescape(text)
+    return escape_text(re.sub(r"\s+", " ", text).replace(". .", ".").strip())

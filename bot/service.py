@@ -8,6 +8,7 @@ cited answer or an honest no-answer. `Bot.search` returns passages for staff, no
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class Bot:
         self.mode = mode
         self.retriever = Retriever(index, embedder)
         self.idf = idf_from_tokens(self.retriever.lexical.tokens)
+        self._lock = threading.Lock()  # one question at a time: the model is not re-entrant
 
     @classmethod
     def load(
@@ -63,6 +65,10 @@ class Bot:
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Answer `question`; `history` holds the asker's earlier questions, oldest first."""
+        with self._lock:
+            return self._ask(question, history)
+
+    def _ask(self, question: str, history: Sequence[str]) -> Answer:
         clean = clean_question(question)
         if not clean.text:
             return empty_answer()
@@ -90,7 +96,8 @@ class Bot:
         clean = clean_question(query)
         if not clean.text:
             return []
-        return self.retriever.search(clean.text, k, self.mode, doc_id=doc_id or None)
+        with self._lock:
+            return self.retriever.search(clean.text, k, self.mode, doc_id=doc_id or None)
 
     def documents(self) -> dict[str, str]:
         """doc_id -> title, for filters."""

@@ -39,9 +39,7 @@ def clean_question(raw: str, limit: int = MAX_QUESTION_CHARS) -> CleanQuestion:
 
 # A sentence ends at . ! ? … (optionally followed by a closing quote or bracket) before
 # whitespace and an upper-case letter, digit, quote or list dash; or at a line break.
-_BOUNDARY = re.compile(
-    r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’»)\]]))\s+(?=[\"“«(\[]?[A-ZÆØÅÄÖÜ0-9-])|\n+"
-)
+_BOUNDARY = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’»)\]]))\s+(?=[\"“«(\[]?[A-ZÆØÅÄÖÜ0-9-])|\n+")
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:f\.eks|bl\.a|m\.m|o\.l|ca|nr|kap|jf|dvs|mht|pga|ev|evt|"
     r"St|Dr|Prof|mr|mrs|e\.g|i\.e|etc|vs|no)\.)$",

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import app
+from bot.webpage import PIN_LANGUAGE
 from bot.answer import ANSWERED, EMPTY_TEXT, Answer, Citation, no_answer
 from bot.chat import ERROR_TEXT, answer_html, link_html
 from bot.retrieve import Passage
@@ -63,6 +64,12 @@ class FakeBot:
         if self.error:
             raise self.error
         return self.answer or no_answer(question, "nb")
+
+    def search(self, query, k=10, doc_id=None):
+        return []
+
+    def documents(self):
+        return {"a.md": "Et dokument"}
 
 
 class Page(HTMLParser):
@@ -312,7 +319,7 @@ def test_the_page_is_norwegian_and_loads_nothing_from_other_hosts():
     page = response.text
     assert response.status_code == 200
     assert re.search(r"<html\s+lang=\"nb\"", page)
-    assert app.PIN_LANGUAGE in page
+    assert PIN_LANGUAGE in page
     assert int(response.headers["content-length"]) == len(response.content)
     for url in re.findall(r"<(?:script|link)\b[^>]*\b(?:src|href)=\"([^\"]*)\"", page):
         assert not urlsplit(url).netloc, url

@@ -1,0 +1,147 @@
+"""ASGI middleware for the web server: pages in bokmål, security headers, a private log.
+
+- `NorwegianPages`: Gradio's HTML template says lang="en" and its front end then follows
+  the browser's locale; HTML responses get lang="nb" and a script that keeps it so.
+- `SecurityHeaders`: `Content-Security-Policy: frame-ancestors 'self' <origins>` (which
+  sites may embed the chat) and `X-Content-Type-Options: nosniff` on every response.
+- `PrivateAccessLog`: one log line per request with the client's IP address masked;
+  uvicorn's own access log, which would store addresses, is switched off.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+
+from .privacy import mask_personal_data
+
+access_logger = logging.getLogger("trd30.access")
+
+# Gradio's page template says <html lang="en">, and its front end then sets lang to the
+# browser's locale. This script runs before Gradio's own and gives it bokmål, so the page
+# stays lang="nb" and Gradio's own labels (buttons, "laster …") are in bokmål too.
+PIN_LANGUAGE = (
+    "<script>/* TRD3.0-boten: siden er på bokmål */"
+    'Object.defineProperty(navigator,"language",{get:()=>"nb",configurable:true});'
+    'Object.defineProperty(navigator,"languages",{get:()=>["nb","nn","en"],configurable:true});'
+    "</script>"
+)
+_HTML_LANG = re.compile(rb'(<html\b[^>]*?\s)lang="[^"]*"', re.IGNORECASE)
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$|^https?://\*\.[A-Za-z0-9.-]+$")
+
+
+def localise_page(page: bytes) -> bytes:
+    """Gradio's HTML page with lang="nb" instead of "en", and the language pinned."""
+    page = _HTML_LANG.sub(rb'\1lang="nb"', page, count=1)
+    return page.replace(b"</head>", PIN_LANGUAGE.encode() + b"</head>", 1)
+
+
+class NorwegianPages:
+    """HTML pages get lang="nb" and the script that keeps it so."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] == "HEAD":
+            await self.app(scope, receive, send)
+            return
+        start: dict | None = None
+        body: list[bytes] = []
+
+        async def send_localised(message):
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = {k.lower(): v for k, v in message.get("headers", [])}
+                if (headers.get(b"content-type", b"").startswith(b"text/html")
+                        and b"content-encoding" not in headers):  # fmt: skip
+                    start = message  # held back until the body is rewritten
+                    return
+            elif message["type"] == "http.response.body" and start is not None:
+                body.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                page = localise_page(b"".join(body))
+                headers = [(k, v) for k, v in start.get("headers", [])
+                           if k.lower() != b"content-length"]  # fmt: skip
+                headers.append((b"content-length", str(len(page)).encode()))
+                await send({**start, "headers": headers})
+                message = {"type": "http.response.body", "body": page}
+            await send(message)
+
+        await self.app(scope, receive, send_localised)
+
+
+def parse_origins(value: str) -> list[str]:
+    """Origins from a space- or comma-separated list; anything but a plain origin is
+    rejected, so a header can never be injected through the setting."""
+    origins = [o.rstrip("/") for o in re.split(r"[\s,]+", value or "") if o]
+    bad = [o for o in origins if not _ORIGIN.match(o)]
+    if bad:
+        raise ValueError(
+            f"Ugyldig opprinnelse for innebygging: {', '.join(bad)}. "
+            "Bruk for eksempel https://www.trondheim.kommune.no"
+        )
+    return origins
+
+
+class SecurityHeaders:
+    """Adds the embedding policy and nosniff to every HTTP response."""
+
+    def __init__(self, app, frame_ancestors: Sequence[str] = ()):
+        self.app = app
+        policy = " ".join(["'self'", *frame_ancestors])
+        self.headers = [
+            (b"content-security-policy", f"frame-ancestors {policy}".encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        ]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                names = {h for h, _ in self.headers}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": kept + self.headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class PrivateAccessLog:
+    """Logs method, path, status and time per request; the client address masked."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def send_logged(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_logged)
+        finally:
+            client = (scope.get("client") or ("-", 0))[0]
+            access_logger.info(
+                "%s %s %s %d %.0f ms",
+                mask_personal_data(str(client)),
+                scope["method"],
+                mask_personal_data(scope["path"]),
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
