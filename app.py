@@ -210,8 +210,7 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     from bot.api import api_router
     from bot.webpage import NorwegianPages, PrivateAccessLog, SecurityHeaders
 
-    server = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url=None,
-                     root_path=root_path)  # fmt: skip
+    server = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url=None)
     server.add_middleware(NorwegianPages)
     server.add_middleware(SecurityHeaders, frame_ancestors=list(frame_ancestors))
     server.add_middleware(PrivateAccessLog)
@@ -309,8 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     server = create_server(bot, root_path, origins)
     logger.info("TRD3.0-boten: http://%s:%d%s/", args.host, args.port, root_path)
     # uvicorn's access log would store visitors' IP addresses; ours masks them.
-    uvicorn.run(server, host=args.host, port=args.port, access_log=False,
-                forwarded_allow_ips="127.0.0.1")  # fmt: skip
+    uvicorn.run(server, host=args.host, port=args.port, root_path=root_path,
+                access_log=False, forwarded_allow_ips="127.0.0.1")  # fmt: skip
     return 0
 
 

@@ -1,0 +1,130 @@
+"""The JSON API, health check, security headers and root path, over a real hash-model bot."""
+
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+
+import app
+from bot.service import Bot
+from bot.webpage import parse_origins
+from ingest.embedding import HashEmbedder
+from ingest.pipeline import run_ingest
+
+ANSWER_KEYS = {"question", "status", "answer", "language", "citations"}
+CITATION_KEYS = {"n", "doc_id", "title", "section", "page", "url", "updated", "text", "quote",
+                 "score"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    root = tmp_path_factory.mktemp("api")
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / "avtale.md").write_text(
+        "---\ntitle: Samarbeidsavtalen\nurl: https://example.org/avtale\nupdated: 2024-05-02\n"
+        "---\n\n## Hva er samarbeidsavtalen\n\nSamarbeidsavtalen er avtalen mellom kommunen og "
+        "universitetet om felles forskning.\n\n## Når ble samarbeidsavtalen signert\n\n"
+        "Samarbeidsavtalen ble signert i mars 2024 av rådmannen og rektor.\n",
+        "utf-8",
+    )
+    (docs / "annet.md").write_text("# Annet\n\nHelt andre ting om fysioterapi.\n", "utf-8")
+    run_ingest([docs], root / "index", "hash", HashEmbedder)
+    return Bot.load(root / "index", root / "cache")
+
+
+@pytest.fixture(scope="module")
+def client(bot):
+    with TestClient(
+        app.create_server(bot, frame_ancestors=["https://www.trondheim.kommune.no"])
+    ) as c:
+        yield c
+
+
+def test_ask_returns_the_cli_json_contract(client):
+    response = client.post("/api/ask", json={"question": "Når ble samarbeidsavtalen signert?"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == ANSWER_KEYS
+    assert body["status"] == "answered" and "[1]" in body["answer"]
+    assert set(body["citations"][0]) == CITATION_KEYS
+    assert body["citations"][0]["url"] == "https://example.org/avtale"
+    assert body["citations"][0]["quote"] in body["citations"][0]["text"]
+
+
+@pytest.mark.slow
+def test_ask_uses_history_for_follow_ups_with_the_real_model(real_corpus_index, model_cache):
+    real = Bot.load(real_corpus_index, model_cache)
+    with TestClient(app.create_server(real)) as client:
+        first = client.post("/api/ask", json={"question": "Hva er Arena Unikom?"}).json()
+        follow = client.post("/api/ask", json={
+            "question": "Når ble den arrangert første gang?",
+            "history": ["Hva er Arena Unikom?"]}).json()  # fmt: skip
+    assert first["status"] == "answered" and "Arena Unikom" in first["answer"]
+    assert follow["status"] == "answered"
+    assert "høsten 2019" in follow["answer"]
+
+
+def test_ask_rejects_malformed_requests_in_norwegian(client):
+    for payload in ({}, {"question": 5}, {"question": "x", "history": "nei"}):
+        response = client.post("/api/ask", json=payload)
+        assert response.status_code == 422
+        assert response.json() == {"detail": "Ugyldig forespørsel. Se README for formatet."}
+
+
+def test_search_returns_passages_and_filters_by_document(client):
+    body = client.post("/api/search", json={"query": "samarbeidsavtalen signert", "k": 3}).json()
+    assert body["passages"] and body["passages"][0]["doc_id"] == "avtale.md"
+    only = client.post("/api/search", json={"query": "fysioterapi samarbeidsavtalen",
+                                             "doc_id": "annet.md"}).json()  # fmt: skip
+    assert only["passages"] and {p["doc_id"] for p in only["passages"]} == {"annet.md"}
+
+
+def test_healthz_reports_generation_counts_and_model(client, bot):
+    body = client.get("/healthz").json()
+    assert body == {"status": "ok", "generation": bot.index.generation, "documents": 2,
+                    "chunks": len(bot.index.chunks), "model": "hash"}  # fmt: skip
+
+
+def test_every_response_has_the_embedding_policy_and_nosniff(client):
+    for path in ("/", "/embed/", "/sok/", "/healthz", "/gradio.js"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-security-policy"] == (
+            "frame-ancestors 'self' https://www.trondheim.kommune.no"
+        )
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_embed_and_search_views_are_norwegian_pages(client):
+    for path in ("/embed/", "/sok/"):
+        assert '<html\n\tlang="nb"' in client.get(path).text or 'lang="nb"' in client.get(path).text
+
+
+def test_origins_are_validated():
+    assert parse_origins("https://a.no, http://127.0.0.1:8000") == [
+        "https://a.no", "http://127.0.0.1:8000"]  # fmt: skip
+    for bad in ("https://a.no; script-src *", "javascript:alert(1)", "https://a.no/path"):
+        with pytest.raises(ValueError, match="Ugyldig opprinnelse"):
+            parse_origins(bad)
+
+
+def test_root_path_behind_a_proxy(bot):
+    with TestClient(app.create_server(bot, root_path="/trd30"), root_path="/trd30") as client:
+        assert client.get("/healthz").json()["status"] == "ok"
+        page = client.get("/")
+        assert page.status_code == 200
+        assert "/trd30" in page.text  # Gradio builds its URLs under the prefix
+    assert app.normalise_root_path("trd30/") == "/trd30"
+    assert app.normalise_root_path("/") == ""
+    with pytest.raises(ValueError):
+        app.normalise_root_path("/a b<")
+
+
+def test_access_log_masks_the_client_address(client, caplog):
+    with caplog.at_level(logging.INFO, logger="trd30.access"):
+        client.get("/healthz", headers={"x-forwarded-for": "203.0.113.9"})
+        client.get("/healthz?epost=ola@example.no")
+    lines = [r.getMessage() for r in caplog.records if r.name == "trd30.access"]
+    assert lines and all("testclient" in line or "[ip]" in line for line in lines)
+    assert not any("203.0.113.9" in line or "ola@example.no" in line for line in lines)
