@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -47,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     except IngestError as err:
         print(f"Feil: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader (e.g. `head`) went away: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _ask(bot: Bot, args) -> int:
