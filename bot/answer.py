@@ -241,15 +241,16 @@ def _render(question, language, passages, chosen, notice, evidence) -> Answer:
 
 
 def idf_from_tokens(documents: list[list[str]]):
-    """An idf(term) function over analysed documents; unseen terms get the largest idf."""
+    """BM25's (Lucene's) idf(term) over analysed documents: a word in nearly every passage
+    ("Trondheim", "NTNU") weighs almost nothing; an unseen word weighs the most."""
     n = len(documents)
     df: dict[str, int] = {}
     for doc in documents:
         for term in set(doc):
             df[term] = df.get(term, 0) + 1
-    unseen = math.log(1 + n / 0.5)
 
     def idf(term: str) -> float:
-        return math.log(1 + n / df[term]) if term in df else unseen
+        k = df.get(term, 0)
+        return math.log(1 + (n - k + 0.5) / (k + 0.5))
 
     return idf

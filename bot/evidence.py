@@ -18,17 +18,21 @@ EVIDENCE_PASSAGES = 6
 FUZZY_CUTOFF = 0.8  # difflib ratio for a misspelt word to count as found
 
 # The rule: answer when  coverage + DENSE_WEIGHT * (dense - DENSE_CENTRE) >= THRESHOLD,
-# and never below DENSE_FLOOR. Calibrated on ../shared/eval/dev-questions.jsonl with the
-# default model (coverage over the top 6 passages):
-#   in scope (28): coverage >= 0.28 everywhere (lowest: a paraphrase, 0.28 at dense 0.863;
-#     then 0.46, 0.48); dense 0.818-0.942; score >= 0.31.
-#   out of scope (6): coverage <= 0.16; dense 0.757-0.880 ("how much money does the state
-#     give TRD3.0 each year" is the hard one: dense 0.880, coverage 0.05); score <= 0.13.
-# The threshold sits between the two groups. A question sharing no words with the documents
-# (e.g. English) is still answered when its dense score reaches about 0.94.
+# and never below DENSE_FLOOR. Coverage weighs each question word by BM25's idf, so words
+# in nearly every passage ("Trondheim", "NTNU", "TRD3.0") count for almost nothing.
+# Calibrated with the default model on ../shared/eval/dev-questions.jsonl (coverage over
+# the top 6 passages), plus a second test document (a cooperation agreement) with
+# questions about it and about things it does not say:
+#   in scope (28 dev): score 0.40-1.15; the lowest are paraphrases (0.40, 0.44, 0.67)
+#     and English/nynorsk (0.72-0.86); dense 0.818-0.942.
+#   out of scope (6 dev): score <= 0.11 ("how much money does the state give TRD3.0 each
+#     year": dense 0.880 but coverage 0.03). Questions naming the city or NTNU plus an
+#     unknown word ("Hvem er ordfører i Trondheim?", "telefonnummeret til NTNU"): 0.17-0.19.
+# The threshold sits between 0.19 and 0.40. A question sharing no word with the documents
+# (e.g. English) is answered only when its dense score reaches about 0.96.
 DENSE_CENTRE = 0.85
 DENSE_WEIGHT = 2.5
-THRESHOLD = 0.22
+THRESHOLD = 0.28
 DENSE_FLOOR = 0.78
 
 

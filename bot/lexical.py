@@ -20,7 +20,8 @@ _EXTRA_STOPWORDS = {
     # question words and fillers that carry no topic, in the three languages
     "hvilket", "hvilken", "hvilke", "hvem", "kven", "kor", "korleis", "kva", "kvifor", "finst",
     "finnes", "fins", "mye", "mange", "mykje", "får", "går", "gjør", "gjer", "kan", "jeg", "eg",
-    "meg", "noen", "nokon", "bli", "blir", "ble", "vart", "frå", "ei",
+    "meg", "noen", "nokon", "bli", "blir", "ble", "vart", "frå", "ei", "lenge", "kommer",
+    "komme", "må", "stor", "stort", "store", "ofte", "mest", "helst", "gjelder",
     "what", "which", "who", "whom", "how", "when", "where", "why", "does", "do", "did", "is",
     "are", "was", "were", "the", "a", "an",
     "of", "in", "on", "for", "to", "and", "or", "it", "its", "this", "that", "have", "has",

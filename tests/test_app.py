@@ -385,10 +385,12 @@ def test_the_real_app_answers_over_http_with_a_cited_source(real_corpus_index, m
     with serving(app.create_server(bot)) as url:
         page = httpx.get(url)
         client = Client(url, verbose=False)
-        cleared, chat = client.predict("Hva bidrar TRD 3.0 til?", api_name="/ask")
-        _, chat = client.predict("Og hva er Unikom?", api_name="/ask")
+        cleared, chat, status = client.predict("Hva bidrar TRD 3.0 til?", api_name="/ask")
+        _, chat, _ = client.predict("Og hva er Unikom?", api_name="/ask")
     assert page.status_code == 200 and re.search(r"<html\s+lang=\"nb\"", page.text)
     assert cleared == ""
+    spoken = Page(status).text  # the live region gets the answer as plain text, once
+    assert "[1]" in spoken and "<" not in spoken
     texts = ["".join(part["text"] for part in m["content"]) for m in chat]
     assert [m["role"] for m in chat] == ["assistant", "user", "assistant", "user", "assistant"]
     first = Page(texts[2]).text
