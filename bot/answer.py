@@ -200,6 +200,8 @@ def _choose(candidates: list[_Candidate], passages: list[Passage]) -> list[_Cand
     """The best sentence, plus close runners-up while the answer stays short."""
     ranked = sorted(candidates, key=lambda c: -c.score)
     best = ranked[0]
+    if _text(passages, best).endswith(":"):
+        return [best, *_list_after(best, passages)]
     chosen = [best]
     words = word_count(_text(passages, best))
     for candidate in ranked[1:]:
@@ -215,6 +217,24 @@ def _choose(candidates: list[_Candidate], passages: list[Passage]) -> list[_Cand
     # The best sentence's passage comes first; within a passage, document order.
     passage_order = list(dict.fromkeys(c.passage_index for c in chosen))
     return sorted(chosen, key=lambda c: (passage_order.index(c.passage_index), c.span[0]))
+
+
+def _list_after(intro: _Candidate, passages: list[Passage]) -> list[_Candidate]:
+    """The lines after a sentence that ends with a colon (its list), within MAX_WORDS."""
+    text = passages[intro.passage_index].chunk.text
+    words = word_count(_text(passages, intro))
+    items, end = [], intro.span[1]
+    for a, b in sentence_spans(text):
+        if a < intro.span[1]:
+            continue
+        if "\n\n" in text[end:a]:  # the list ends at a paragraph break
+            break
+        end = b
+        words += word_count(text[a:b])
+        if words > MAX_WORDS:
+            break
+        items.append(_Candidate(intro.passage_index, (a, b), intro.score))
+    return items
 
 
 def _text(passages: list[Passage], c: _Candidate) -> str:

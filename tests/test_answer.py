@@ -446,3 +446,25 @@ def test_the_bot_answers_a_follow_up_from_the_earlier_topic(bot):
     answer = bot.ask("Når ble den signert?", history=["Samarbeidsavtalen?"])
     assert answer.question == "Når ble den signert?"
     assert "Samarbeidsavtalen ble signert i 2017." in _check_answer(answer)
+
+
+def test_a_sentence_ending_in_a_colon_brings_its_list_and_stops_at_the_paragraph():
+    from bot.answer import compose_answer as compose
+    from bot.retrieve import Passage as P
+    from ingest.chunking import Chunk as C
+    from ingest.embedding import HashEmbedder
+
+    embedder = HashEmbedder()
+    text = (
+        "Satsingsområder\n\nAvtalen har tre satsingsområder:\n- Helse og velferd\n"
+        "- Oppvekst og utdanning\n- Smart by og klima\n\nHvert område har en prosjektleder."
+    )
+    chunk = C("a#0", "a", "Avtalen", "Satsingsområder", "", "", "nb", None, 0, text)
+    question = "Hvilke satsingsområder har avtalen?"
+    answer = compose(question, "nb", [P(chunk, 0, 1.0, 0.9, 1.0, 1, 1)],
+                     embedder.embed_queries([question])[0], embedder.embed_passages,
+                     lambda term: 1.0)  # fmt: skip
+    body = answer.text.split(": ", 1)[1]
+    assert body == ("Avtalen har tre satsingsområder: [1] Helse og velferd [1] "
+                    "Oppvekst og utdanning [1] Smart by og klima [1]")  # fmt: skip
+    assert "prosjektleder" not in answer.text

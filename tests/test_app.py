@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 
 import app
-from bot.webpage import PIN_LANGUAGE
 from bot.answer import ANSWERED, EMPTY_TEXT, Answer, Citation, no_answer
 from bot.chat import ERROR_TEXT, answer_html, link_html
 from bot.retrieve import Passage
 from bot.service import TRUNCATED_NOTICE, Bot
+from bot.webpage import PIN_LANGUAGE
 from ingest.chunking import Chunk
 from ingest.config import Settings
 from ingest.embedding import HASH_MODEL, load_embedder
