@@ -7,19 +7,8 @@ from .retrieve import Passage
 
 
 def citation_to_dict(citation: Citation) -> dict:
-    chunk = citation.passage.chunk
-    return {
-        "n": citation.n,
-        "doc_id": chunk.doc_id,
-        "title": chunk.title,
-        "section": chunk.section,
-        "page": chunk.page,
-        "url": chunk.url,
-        "updated": chunk.updated,
-        "text": chunk.text,
-        "quote": citation.quote,
-        "score": round(citation.passage.score, 6),
-    }
+    passage = passage_to_dict(citation.passage)
+    return {"n": citation.n, **passage, "quote": citation.quote, "score": passage["score"]}
 
 
 def answer_to_dict(answer: Answer) -> dict:
