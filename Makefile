@@ -7,7 +7,7 @@ INDEX ?= index
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test test-fast lint index bench clean
+.PHONY: run test test-fast lint index bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,11 @@ index: $(STAMP)
 run: index
 	$(PY) app.py --index $(INDEX)
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (Playwright's own download is not used).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+test: $(STAMP) chromium
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
