@@ -93,10 +93,14 @@ def chat_messages(turns: list[Turn]) -> list[dict]:
 
 
 def status_text(turns: list[Turn]) -> str:
-    """The latest reply as plain text for the screen-reader live region ("" at start)."""
+    """The latest answer for the screen-reader live region, as plain text: numbered (so
+    two identical answers are both read) and without the passages ("" at start)."""
     if not turns:
         return ""
-    return f'<p class="trd-skjult">{html_to_text(turns[-1][1])}</p>'
+    answer, _, sources = turns[-1][1].partition('<div class="trd-kilder">')
+    count = sources.count("<li>")
+    tail = {0: "", 1: " 1 kilde under svaret."}.get(count, f" {count} kilder under svaret.")
+    return f'<p class="trd-skjult">Svar {len(turns)}: {html_to_text(answer)}{tail}</p>'
 
 
 def build_app(bot: Bot, compact: bool = False) -> gr.Blocks:
@@ -205,10 +209,15 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     gr = _gradio()
     from fastapi import FastAPI
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import FileResponse, JSONResponse
+    from fastapi.responses import JSONResponse
 
     from bot.api import api_router
-    from bot.webpage import NorwegianPages, PrivateAccessLog, SecurityHeaders
+    from bot.webpage import (
+        NorwegianPages,
+        PrivateAccessLog,
+        SecurityHeaders,
+        web_component_router,
+    )
 
     server = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url=None)
     server.add_middleware(NorwegianPages)
@@ -220,10 +229,7 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     async def invalid_request(request, exc):  # pydantic's English details stay in the log
         return JSONResponse({"detail": "Ugyldig forespørsel. Se README for formatet."}, 422)
 
-    @server.get("/gradio.js", include_in_schema=False)
-    def gradio_web_component():
-        """Gradio's web-component loader, served from here rather than a public CDN."""
-        return FileResponse(_gradio_frontend() / "gradio.js", media_type="text/javascript")
+    server.include_router(web_component_router(_gradio_frontend() / "gradio.js", frame_ancestors))
 
     options = dict(
         root_path=root_path or None,

@@ -162,6 +162,5 @@ _TAG = re.compile(r"<[^>]+>")
 
 def html_to_text(fragment: str) -> str:
     """Our own reply HTML as escaped plain text (tags dropped), for a live region."""
-    text = _TAG.sub(" ", fragment.replace("</p>", ". ").replace("<br>", " "))
-    text = html.unescape(text)
-    return escape_text(re.sub(r"\s+", " ", text).replace(". .", ".").strip())
+    text = html.unescape(_TAG.sub(" ", fragment))
+    return escape_text(re.sub(r"\s+", " ", text).strip())

@@ -14,6 +14,10 @@ import logging
 import re
 import time
 from collections.abc import Sequence
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
 
 from .privacy import mask_personal_data
 
@@ -145,3 +149,21 @@ class PrivateAccessLog:
                 status,
                 (time.perf_counter() - started) * 1000,
             )
+
+
+def web_component_router(loader: Path, frame_ancestors: Sequence[str]) -> APIRouter:
+    """GET /gradio.js: Gradio's web-component loader, served by us rather than a public
+    CDN. A module script from another site needs CORS, which the embedding sites get."""
+    router = APIRouter()
+    allowed = set(frame_ancestors)
+
+    @router.get("/gradio.js", include_in_schema=False)
+    def gradio_js(request: Request) -> FileResponse:
+        response = FileResponse(loader, media_type="text/javascript")
+        origin = request.headers.get("origin", "")
+        if origin in allowed:
+            response.headers["access-control-allow-origin"] = origin
+        response.headers["vary"] = "Origin"
+        return response
+
+    return router

@@ -95,6 +95,14 @@ def test_every_response_has_the_embedding_policy_and_nosniff(client):
         assert response.headers["x-content-type-options"] == "nosniff"
 
 
+def test_the_web_component_loader_allows_only_the_embedding_sites(client):
+    allowed = client.get("/gradio.js", headers={"origin": "https://www.trondheim.kommune.no"})
+    assert allowed.headers["access-control-allow-origin"] == "https://www.trondheim.kommune.no"
+    assert allowed.headers["content-type"].startswith("text/javascript")
+    other = client.get("/gradio.js", headers={"origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+
+
 def test_embed_and_search_views_are_norwegian_pages(client):
     for path in ("/embed/", "/sok/"):
         assert '<html\n\tlang="nb"' in client.get(path).text or 'lang="nb"' in client.get(path).text
