@@ -15,7 +15,6 @@ python app.py [--index DIR] [--host 127.0.0.1] [--port 7860] [--root-path /sti]
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import re
@@ -281,12 +280,13 @@ def load_bot(index_dir: Path, settings: Settings) -> Bot:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ingest.cli import NorwegianArgumentParser
     from ingest.config import settings_from_env
     from ingest.embedding import quiet_libraries
     from ingest.errors import IngestError
 
     settings = settings_from_env()
-    parser = argparse.ArgumentParser(prog="python app.py", description="Start TRD3.0-boten.")
+    parser = NorwegianArgumentParser(prog="python app.py", description="Start TRD3.0-boten.")
     parser.add_argument("--index", type=Path, default=settings.index_dir,
                         help="indeksmappe (bygges fra corpus/ hvis den er tom)")  # fmt: skip
     parser.add_argument("--host", default="127.0.0.1", help="adressen serveren lytter på")

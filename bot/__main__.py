@@ -6,13 +6,13 @@ python -m bot eval QUESTIONS.jsonl --index DIR [--mode hybrid|dense|bm25]
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import time
 from pathlib import Path
 
+from ingest.cli import NorwegianArgumentParser
 from ingest.config import settings_from_env
 from ingest.embedding import quiet_libraries
 from ingest.errors import IngestError
@@ -26,7 +26,7 @@ from .service import Bot
 
 def main(argv: list[str] | None = None) -> int:
     settings = settings_from_env()
-    parser = argparse.ArgumentParser(prog="python -m bot", description="TRD3.0-boten.")
+    parser = NorwegianArgumentParser(prog="python -m bot", description="TRD3.0-boten.")
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="still spørsmål")
     ask.add_argument("question", nargs="?", help="spørsmålet (uten: ett per linje på stdin)")

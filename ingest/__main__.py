@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from .cli import NorwegianArgumentParser
 from .config import settings_from_env
 from .embedding import load_embedder, quiet_libraries
 from .errors import IngestError
@@ -20,7 +20,7 @@ STATUS_TEXT = {
 
 def main(argv: list[str] | None = None) -> int:
     settings = settings_from_env()
-    parser = argparse.ArgumentParser(
+    parser = NorwegianArgumentParser(
         prog="python -m ingest", description="Les inn dokumenter og bygg søkeindeksen."
     )
     parser.add_argument("sources", nargs="+", type=Path, help="filer eller mapper å lese inn")

@@ -72,3 +72,11 @@ def test_unknown_model_is_a_clear_error_without_network(tmp_path):
     assert result.returncode == 1
     assert "Fant ikke modellen «no-such-org/no-such-model»" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_usage_errors_are_in_norwegian(tmp_path):
+    result = _run([], tmp_path / "cache")
+    assert result.returncode == 2
+    assert "bruk: python -m ingest" in result.stderr
+    assert "Feil: disse argumentene mangler: sources" in result.stderr
+    assert "usage" not in result.stderr and "required" not in result.stderr
