@@ -48,6 +48,7 @@ class Bot:
         self.mode = mode
         self.retriever = Retriever(index, embedder)
         self.idf = idf_from_tokens(self.retriever.lexical.tokens)
+        self.calibration = evidence_mod.calibration_for(index.model)
         self._lock = threading.Lock()  # one question at a time: the model is not re-entrant
 
     @classmethod
@@ -77,7 +78,7 @@ class Bot:
         query = self.retrieval_query(clean.text, history)
         query_vector = self.retriever.embed_query(query)
         passages = self.retriever.search(query, TOP_K, self.mode, query_vector=query_vector)
-        evidence = evidence_mod.gather(query, passages, self.idf)
+        evidence = evidence_mod.gather(query, passages, self.idf, self.calibration)
         if not evidence.answerable():
             return no_answer(clean.text, language, notice, evidence.to_dict())
         return compose_answer(
