@@ -7,15 +7,18 @@ cited answer or an honest no-answer. `Bot.search` returns passages for staff, no
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ingest.embedding import Embedder, load_embedder
-from ingest.index import Index, load_index, read_manifest
+from ingest.errors import IngestError
+from ingest.index import Index, current_generation, load_index, read_manifest
 from ingest.language import guess_language
 
 from . import evidence as evidence_mod
@@ -37,19 +40,47 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 FOLLOW_UP_MAX_WORDS = 3
+RELOAD_CHECK_SECONDS = 5.0  # how often a running bot looks for a new index generation
+logger = logging.getLogger("trd30.bot")
 
 
 class Bot:
     """Answers from one index, with the embedder that built it."""
 
     def __init__(self, index: Index, embedder: Embedder, mode: str = "hybrid"):
-        self.index = index
         self.embedder = embedder
         self.mode = mode
-        self.retriever = Retriever(index, embedder)
+        self.reload_seconds = RELOAD_CHECK_SECONDS
+        self._use(index)
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()  # one question at a time: the model is not re-entrant
+
+    def _use(self, index: Index) -> None:
+        self.index = index
+        self.retriever = Retriever(index, self.embedder)
         self.idf = idf_from_tokens(self.retriever.lexical.tokens)
         self.calibration = evidence_mod.calibration_for(index.model)
-        self._lock = threading.Lock()  # one question at a time: the model is not re-entrant
+
+    def reload_if_changed(self) -> bool:
+        """Switch to a newer index generation if ingest has written one (checked at most
+        every `reload_seconds`). A broken or mismatched new index is logged and the
+        current one keeps serving. True when it switched."""
+        now = time.monotonic()
+        if now - self._checked < self.reload_seconds:
+            return False
+        self._checked = now
+        generation = current_generation(self.index.path)
+        if generation is None or generation == self.index.generation:
+            return False
+        try:
+            index = load_index(self.index.path, expect_model=self.index.model,
+                               expect_dimension=self.index.dimension)  # fmt: skip
+        except IngestError as err:
+            logger.warning("Beholder indeksen %s: %s", self.index.generation, err)
+            return False
+        self._use(index)
+        logger.info("Bytter til indeksen %s", index.generation)
+        return True
 
     @classmethod
     def load(
@@ -67,6 +98,7 @@ class Bot:
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Answer `question`; `history` holds the asker's earlier questions, oldest first."""
         with self._lock:
+            self.reload_if_changed()
             return self._ask(question, history)
 
     def _ask(self, question: str, history: Sequence[str]) -> Answer:
@@ -98,6 +130,7 @@ class Bot:
         if not clean.text:
             return []
         with self._lock:
+            self.reload_if_changed()
             return self.retriever.search(clean.text, k, self.mode, doc_id=doc_id or None)
 
     def documents(self) -> dict[str, str]:

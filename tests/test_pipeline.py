@@ -119,3 +119,25 @@ def test_nothing_readable_leaves_the_old_index(src, tmp_path):
     with pytest.raises(NothingIndexed):
         _ingest(empty, tmp_path / "index")
     assert load_index(tmp_path / "index").generation == first.generation
+
+
+def test_a_running_bot_switches_to_a_new_generation_and_keeps_the_old_on_failure(src, tmp_path):
+    from bot.service import Bot
+
+    index_dir = tmp_path / "index"
+    _ingest(src, index_dir)
+    bot = Bot.load(index_dir, tmp_path / "cache")
+    bot.reload_seconds = 0
+    first = bot.index.generation
+    assert not any("fysioterapi" in p.chunk.text for p in bot.search("fysioterapi"))
+
+    _write(src, "c.md", "Et nytt dokument om fysioterapi og æøå.")
+    _ingest(src, index_dir)
+    found = bot.search("fysioterapi")
+    assert bot.index.generation != first
+    assert found and "fysioterapi" in found[0].chunk.text
+
+    # a new generation built with another model is refused; the current one keeps serving
+    current = bot.index.generation
+    _ingest(src, index_dir, model="hash-other")
+    assert bot.search("fysioterapi") and bot.index.generation == current
