@@ -40,6 +40,7 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 FOLLOW_UP_MAX_WORDS = 3
+SEARCH_DENSE_MARGIN = 0.02  # staff search: passages without a query word must be this close
 RELOAD_CHECK_SECONDS = 5.0  # how often a running bot looks for a new index generation
 logger = logging.getLogger("trd30.bot")
 
@@ -131,7 +132,11 @@ class Bot:
             return []
         with self._lock:
             self.reload_if_changed()
-            return self.retriever.search(clean.text, k, self.mode, doc_id=doc_id or None)
+            found = self.retriever.search(clean.text, k, self.mode, doc_id=doc_id or None)
+        # Dense search ranks every passage; keep those sharing a word with the query, or
+        # about as close in meaning as the best one, so unrelated passages are not shown.
+        best = max((p.dense for p in found), default=0.0)
+        return [p for p in found if p.bm25 > 0 or p.dense >= best - SEARCH_DENSE_MARGIN]
 
     def documents(self) -> dict[str, str]:
         """doc_id -> title, for filters."""

@@ -135,3 +135,8 @@ def test_access_log_masks_the_client_address(client, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "trd30.access"]
     assert lines and all("testclient" in line or "[ip]" in line for line in lines)
     assert not any("203.0.113.9" in line or "ola@example.no" in line for line in lines)
+
+
+def test_search_leaves_out_passages_that_share_nothing_with_the_query(client):
+    body = client.post("/api/search", json={"query": "fysioterapi", "k": 10}).json()
+    assert [p["doc_id"] for p in body["passages"]] == ["annet.md"]
