@@ -491,7 +491,7 @@ def _markdown_blocks(body: str) -> list[Block]:
 
 def _read_text(raw: bytes) -> _Parsed:
     text = _decode(raw)
-    paragraphs = [p for p in (_clean_text(p) for p in re.split(r"\n\s*\n", text)) if p]
+    paragraphs = [_unwrap(p) for p in (_clean_text(p) for p in re.split(r"\n\s*\n", text)) if p]
     title = ""
     if paragraphs:
         first_line, _, rest = paragraphs[0].partition("\n")
@@ -555,7 +555,31 @@ def _clean_pdf_page(text: str) -> str:
     for ligature, letters in _LIGATURES.items():
         text = text.replace(ligature, letters)
     paragraphs = (_clean_text(p) for p in re.split(r"\n\s*\n", text))
-    return "\n\n".join(p for p in paragraphs if p)
+    return "\n\n".join(_unwrap(p) for p in paragraphs if p)
+
+
+_BULLET = re.compile(r"^(?:[-•*–]|\d{1,2}[.)])\s")
+_WRAP_MIN_CHARS = 50  # a shorter line before a capital letter ends a block (e.g. a heading)
+_NOT_HYPHENATED = {"og", "eller", "and", "or", "til"}  # "samarbeids- og ..." keeps its hyphen
+
+
+def _unwrap(paragraph: str) -> str:
+    """Join the hard line wraps of PDF and plain-text paragraphs, so that a sentence is
+    one line again; list items, headings and lines after a full stop stay lines."""
+    lines = paragraph.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        previous = out[-1]
+        starts_block = line[:1].isupper() or line[:1].isdigit() or bool(_BULLET.match(line))
+        ends_block = previous.endswith((".", "!", "?", ":")) or len(previous) < _WRAP_MIN_CHARS
+        if _BULLET.match(line) or (starts_block and ends_block):
+            out.append(line)
+        elif (previous.endswith("-") and previous[-2:-1].isalpha() and line[:1].islower()
+              and line.split(" ", 1)[0] not in _NOT_HYPHENATED):  # fmt: skip
+            out[-1] = previous[:-1] + line
+        else:
+            out[-1] = f"{previous} {line}"
+    return "\n".join(out)
 
 
 def _pdf_title(reader: PdfReader) -> str:

@@ -562,3 +562,23 @@ def test_doc_id_is_relative_posix_path(tmp_path):
     document = _read(tmp_path, "a/b/notat.txt", "Tittel\n\nTekst om noe.\n")
     assert document.doc_id == "a/b/notat.txt"
     assert document.title == "Tittel"
+
+
+def test_hard_wrapped_pdf_and_text_lines_are_joined_into_sentences(tmp_path):
+    page = (
+        "Årsrapport 2023\n"
+        "I 2023 ble det gjennomført 14 forskningsprosjekter i samarbeid mellom\n"
+        "kommunen og NTNU. Arbeidet med samarbeids-\n"
+        "og finansieringsmodellen fortsatte, og forsk-\n"
+        "ningen ble styrket.\n"
+        "- Helse og velferd\n"
+        "- Oppvekst og utdanning"
+    )
+    pdf = _read(tmp_path, "rapport.pdf", _pdf([page]))
+    text = _read(tmp_path, "rapport.txt", page + "\n\nSiste avsnitt.").text
+    for body in (pdf.text, text):
+        assert ("I 2023 ble det gjennomført 14 forskningsprosjekter i samarbeid mellom "
+                "kommunen og NTNU.") in body  # fmt: skip
+        assert "samarbeids- og finansieringsmodellen" in body
+        assert "forskningen ble styrket." in body
+        assert "\n- Helse og velferd\n- Oppvekst og utdanning" in body
