@@ -45,13 +45,11 @@
       set(log, "aria-label", "Samtale");
       set(log, "tabindex", "0");
     }
-    for (const msg of root.querySelectorAll("#samtale [data-testid='user']")) {
-      set(msg, "role", "group");
-      set(msg, "aria-label", "Ditt spørsmål");
-    }
-    for (const msg of root.querySelectorAll("#samtale [data-testid='bot']")) {
-      set(msg, "role", "group");
-      set(msg, "aria-label", "Fra TRD3.0-boten");
+    for (const [who, label] of [["user", "Ditt spørsmål"], ["bot", "Fra TRD3.0-boten"]]) {
+      for (const msg of root.querySelectorAll(`#samtale [data-testid='${who}']`)) {
+        set(msg, "role", "group");
+        set(msg, "aria-label", label);
+      }
     }
     // The "Loading content" bubble: Gradio's own status already says "Laster".
     for (const pending of root.querySelectorAll("#samtale .pending[role='status']")) {
