@@ -27,22 +27,22 @@ class NothingIndexed(IngestError):
     """No source produced a single document: there is nothing to build an index from."""
 
 
-class IndexError_(IngestError):
+class IndexStoreError(IngestError):
     """Base for problems with the index folder."""
 
 
-class IndexMissing(IndexError_):
+class IndexMissing(IndexStoreError):
     """The index folder has no index. Seen when starting the bot before ingest has run."""
 
 
-class IndexFormatError(IndexError_):
+class IndexFormatError(IndexStoreError):
     """The index on disk does not match this program (format, dimension or model).
 
     The message always ends by saying how to rebuild it.
     """
 
 
-class IndexBusy(IndexError_):
+class IndexBusy(IndexStoreError):
     """Another ingest is writing to the same index folder right now."""
 
 

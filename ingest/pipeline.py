@@ -21,7 +21,7 @@ import numpy as np
 from . import index as index_store
 from .chunking import CHUNK_OVERLAP, CHUNK_TOKENS, Chunk, chunk_document, chunker_settings
 from .embedding import Embedder
-from .errors import IndexError_, NothingIndexed, UnreadableDocument
+from .errors import IndexStoreError, NothingIndexed, UnreadableDocument
 from .readers import find_sources, read_document
 
 _VERSIONED = ["faiss-cpu", "sentence-transformers", "torch", "transformers",
@@ -197,7 +197,7 @@ def _reusable_index(index_dir: Path, manifest: dict | None, settings: dict):
         return None
     try:
         return index_store.load_index(index_dir)
-    except IndexError_:
+    except IndexStoreError:
         return None
 
 
