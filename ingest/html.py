@@ -7,7 +7,7 @@ article's own `<header>` (holding its heading) is kept, and an element whose cla
 mentions e.g. "cookie" is kept when it wraps the page content (has an h1/main/article).
 
 This module does not parse dates, drop furniture *lines* ("Gå til toppen") or build
-sections; `ingest.readers` does that the same way for every file type.
+sections; `ingest.cleaning` does that the same way for every file type.
 """
 
 from __future__ import annotations

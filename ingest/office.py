@@ -1,0 +1,128 @@
+"""Read PDF (with pypdf) and Word .docx (with python-docx) files.
+
+A PDF becomes one section per page that has text, with ligatures split and hard line
+wraps joined; its title is the document metadata's (without Word's "Microsoft Word - "
+prefix) or else a short first line. A .docx keeps its heading styles ("Heading 2",
+"Overskrift 2", "Title"/"Tittel") as heading levels, list paragraphs as "- " lines and
+tables as "a | b" rows; its title is the core properties' title or the first H1.
+
+There is no OCR: a scanned PDF without a text layer, or one with a password, is rejected.
+Layout (columns, headers and footers on every page) is not reconstructed, and cleaning,
+dates and sections are `ingest.cleaning`'s.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import docx
+from docx.table import Table
+from pypdf import PdfReader
+
+from ingest.cleaning import (
+    TITLE_MAX_CHARS,
+    Parsed,
+    Rejected,
+    build_sections,
+    clean_blocks,
+    clean_text,
+    dates_in_lines,
+    section_lines,
+    unwrap,
+)
+from ingest.documents import Section
+from ingest.html import Block
+
+_LIGATURES = {"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl"}
+
+# ----------------------------------------------------------------------------------- PDF
+
+
+def read_pdf(raw: bytes) -> Parsed:
+    reader = PdfReader(io.BytesIO(raw))
+    if reader.is_encrypted:
+        try:
+            decrypted = reader.decrypt("")
+        except Exception as err:
+            raise Rejected("kryptert PDF (passordbeskyttet)") from err
+        if not decrypted:
+            raise Rejected("kryptert PDF (passordbeskyttet)")
+    sections = []
+    for number, page in enumerate(reader.pages, start=1):
+        text = _clean_pdf_page(page.extract_text() or "")
+        if text:
+            sections.append(Section(path=(), text=text, page=number))
+    if not sections:
+        raise Rejected("ingen tekst å hente ut (skannet PDF?)")
+    first_line = sections[0].text.split("\n", 1)[0]
+    title = _pdf_title(reader) or (first_line if len(first_line) < TITLE_MAX_CHARS else "")
+    updated, published = dates_in_lines(section_lines(sections))
+    return Parsed(title, tuple(sections), updated=updated or published)
+
+
+def _clean_pdf_page(text: str) -> str:
+    for ligature, letters in _LIGATURES.items():
+        text = text.replace(ligature, letters)
+    paragraphs = (clean_text(p) for p in re.split(r"\n\s*\n", text))
+    return "\n\n".join(unwrap(p) for p in paragraphs if p)
+
+
+def _pdf_title(reader: PdfReader) -> str:
+    metadata = reader.metadata
+    title = str(metadata.title or "") if metadata else ""
+    title = clean_text(re.sub(r"^Microsoft Word - |\.docx?$", "", title.strip()))
+    return "" if title.casefold() in ("untitled", "(anonymous)", "unknown") else title
+
+
+# ---------------------------------------------------------------------------------- Word
+
+
+def read_docx(raw: bytes) -> Parsed:
+    document = docx.Document(io.BytesIO(raw))
+    blocks: list[Block] = []
+    items: list[str] = []
+    for part in document.iter_inner_content():
+        if isinstance(part, Table):
+            level, text = 0, "\n".join(_docx_table_rows(part))
+        else:
+            level, text = _docx_heading_level(part), part.text.strip()
+            if text and not level and "list" in _docx_style(part):
+                items.append(f"- {text}")
+                continue
+        if items:
+            blocks.append((0, "\n".join(items)))
+            items.clear()
+        blocks.append((level, text))
+    if items:
+        blocks.append((0, "\n".join(items)))
+    core_title = clean_text(document.core_properties.title or "")
+    title, sections = build_sections(clean_blocks(blocks), core_title)
+    updated, published = dates_in_lines(section_lines(sections))
+    return Parsed(title, sections, updated=updated or published)
+
+
+def _docx_style(paragraph: object) -> str:
+    style = getattr(paragraph, "style", None)
+    return str(getattr(style, "name", "") or "").casefold()
+
+
+def _docx_heading_level(paragraph: object) -> int:
+    style = _docx_style(paragraph)
+    if style in ("title", "tittel"):
+        return 1
+    match = re.fullmatch(r"(?:heading|overskrift)\s*(\d)", style)
+    return min(int(match.group(1)), 6) if match else 0
+
+
+def _docx_table_rows(table: Table) -> list[str]:
+    rows = []
+    for row in table.rows:
+        cells: list[str] = []
+        for cell in row.cells:
+            text = " ".join(cell.text.split())
+            if text and text not in cells:  # merged cells repeat their text
+                cells.append(text)
+        if cells:
+            rows.append(" | ".join(cells))
+    return rows
