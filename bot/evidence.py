@@ -41,8 +41,10 @@ class Calibration:
     dense_floor: float
 
 
+# The floor only stops word matches far from the question's meaning; English questions
+# about Norwegian passages sit lower (0.76-0.80 in our checks), so it stays below them.
 DEFAULT_CALIBRATION = Calibration(dense_centre=0.85, dense_weight=2.5, threshold=0.28,
-                                  dense_floor=0.78)  # fmt: skip
+                                  dense_floor=0.74)  # fmt: skip
 # Any other model: its cosine scale is unknown, so the lexical evidence alone decides.
 # On the dev questions coverage alone is >= 0.40 in scope and <= 0.23 out of scope.
 LEXICAL_CALIBRATION = Calibration(dense_centre=0.0, dense_weight=0.0, threshold=0.32,
@@ -97,7 +99,10 @@ def gather(
     for term in terms:
         if term in found_in:
             hit += idf(term)
-        elif len(term) >= 5 and difflib.get_close_matches(term, found_in, 1, FUZZY_CUTOFF):
+        elif len(term) >= 5 and (
+            any(term in word for word in found_in)  # part of a compound: "gruppe(n)"
+            or difflib.get_close_matches(term, found_in, 1, FUZZY_CUTOFF)  # a typo
+        ):
             hit += idf(term) * 0.8
     dense = max(p.dense for p in passages)
     agreement = any((p.dense_rank or 99) <= 3 and (p.bm25_rank or 99) <= 3 for p in passages[:3])

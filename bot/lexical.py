@@ -26,8 +26,37 @@ _EXTRA_STOPWORDS = {
     "are", "was", "were", "the", "a", "an",
     "of", "in", "on", "for", "to", "and", "or", "it", "its", "this", "that", "have", "has",
     "can", "there", "about", "with", "from", "by", "be", "i", "you", "me", "my", "your", "any",
+    "many", "much", "take", "takes", "taking", "get", "gets", "make", "makes", "will", "would",
 }  # fmt: skip
 STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_NORWEGIAN) | _EXTRA_STOPWORDS
+
+# English questions meet Norwegian documents: the programme's own vocabulary is mapped to
+# bokmål before stemming (in documents and questions alike), so "How is it funded?" finds
+# "Finansiering". Only words of this domain; anything else stays as it is.
+ENGLISH_TO_BOKMAL = {
+    "agreement": "avtale", "contract": "avtale", "budget": "budsjett", "fund": "finansiering",
+    "funding": "finansiering", "funded": "finansiering", "financing": "finansiering",
+    "finance": "finansiering", "money": "penger", "network": "nettverk",
+    "conference": "konferanse", "project": "prosjekt", "research": "forskning",
+    "researcher": "forsker", "municipality": "kommune", "municipal": "kommunal",
+    "university": "universitet", "school": "skole", "innovation": "innovasjon",
+    "cooperation": "samarbeid", "collaboration": "samarbeid", "partnership": "partnerskap",
+    "employee": "ansatt", "employed": "ansatt", "staff": "ansatt", "position": "stilling",
+    "leader": "leder", "manager": "leder", "lead": "leder", "group": "gruppe",
+    "vision": "visjon", "goal": "mål", "aim": "mål",
+    "health": "helse", "welfare": "velferd", "role": "rolle", "board": "styre",
+    "steering": "styring", "report": "rapport", "education": "utdanning",
+    "teacher": "lærer", "city": "by", "knowledge": "kunnskap", "practice": "praksis",
+    "handbook": "håndbok", "climate": "klima", "technology": "teknologi",
+    "strategy": "strategi", "signed": "signert", "year": "år", "meeting": "møte",
+    "physiotherapy": "fysioterapi", "nursing": "sykepleie", "success": "suksess",
+    "criteria": "suksesskriterier", "criterion": "suksesskriterier", "define": "definerer",
+    "defined": "definerer", "definition": "definerer", "trial": "utprøving",
+    "pilot": "utprøving", "unit": "enhet", "organisation": "organisasjon",
+    "organization": "organisasjon", "sector": "sektor", "service": "tjeneste",
+    "services": "tjenester", "model": "modell", "theme": "tema", "plan": "plan",
+}  # fmt: skip
+_ENGLISH_ENDINGS = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ing", ""))
 
 
 @lru_cache(maxsize=1)
@@ -41,9 +70,20 @@ def words(text: str) -> list[str]:
 
 
 def analyse(text: str) -> list[str]:
-    """Stemmed content words of `text`, in order, duplicates kept."""
+    """Stemmed content words of `text`, in order, duplicates kept (English domain words
+    as their bokmål equivalents)."""
     kept = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return _stemmer().stemWords(kept)
+    return _stemmer().stemWords([_bokmal(w) for w in kept])
+
+
+def _bokmal(word: str) -> str:
+    if word in ENGLISH_TO_BOKMAL:
+        return ENGLISH_TO_BOKMAL[word]
+    for ending, replacement in _ENGLISH_ENDINGS:
+        base = word[: -len(ending)] + replacement if word.endswith(ending) else ""
+        if len(base) > 2 and base in ENGLISH_TO_BOKMAL:
+            return ENGLISH_TO_BOKMAL[base]
+    return word
 
 
 class LexicalIndex:

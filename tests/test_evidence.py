@@ -31,3 +31,16 @@ def test_other_models_are_judged_by_the_lexical_evidence_alone():
 
     assert lexical(dense=0.10, coverage=0.40).answerable()
     assert not lexical(dense=0.99, coverage=0.20).answerable()
+
+
+def test_a_word_inside_a_norwegian_compound_counts_as_found():
+    from bot.evidence import gather
+    from bot.retrieve import Passage
+    from ingest.chunking import Chunk
+
+    chunk = Chunk("a#0", "a", "Avtalen", "", "", "", "nb", None, 0,
+                  "Styringsgruppen møtes fire ganger i året.")  # fmt: skip
+    passage = Passage(chunk, 0, 1.0, 0.9, 1.0, 1, 1)
+    found = gather("Hvem er i gruppen?", [passage], lambda term: 1.0)
+    missing = gather("Hvem er i komiteen?", [passage], lambda term: 1.0)
+    assert found.coverage > 0.5 and missing.coverage == 0.0

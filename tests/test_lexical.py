@@ -66,3 +66,11 @@ def test_an_empty_text_keeps_its_row():
     scores = index.scores("stilling")
     assert scores.shape == (3,)
     assert scores[1] > 0 and scores[0] == 0 and scores[2] == 0
+
+
+def test_english_domain_words_meet_their_bokmal_equivalents():
+    assert analyse("How is it funded?") == analyse("finansiering")
+    assert analyse("the agreements") == analyse("avtalene")
+    assert analyse("municipalities") == analyse("kommuner")
+    # words outside the programme's vocabulary are left alone
+    assert analyse("building permit") == ["building", "permit"]
