@@ -56,6 +56,42 @@ ENGLISH_TO_BOKMAL = {
     "organization": "organisasjon", "sector": "sektor", "service": "tjeneste",
     "services": "tjenester", "model": "modell", "theme": "tema", "plan": "plan",
 }  # fmt: skip
+# Nynorsk words whose bokmål form the stemmer does not reach on its own.
+NYNORSK_TO_BOKMAL = {
+    "noreg": "norge",
+    "tilsett": "ansatt",
+    "tilsette": "ansatte",
+    "verksemd": "virksomhet",
+    "verksemda": "virksomheten",
+    "skule": "skole",
+    "skular": "skoler",
+    "skulen": "skolen",
+    "forsking": "forskning",
+    "forskar": "forsker",
+    "forskarar": "forskere",
+    "leiar": "leder",
+    "leiarar": "ledere",
+    "leiinga": "ledelsen",
+    "partnarskap": "partnerskap",
+    "teneste": "tjeneste",
+    "tenester": "tjenester",
+    "tenestene": "tjenestene",
+    "sjukepleie": "sykepleie",
+    "sjukeheim": "sykehjem",
+    "auke": "øke",
+    "fleire": "flere",
+    "saman": "sammen",
+    "døme": "eksempel",
+    "høve": "mulighet",
+    "byrjar": "begynner",
+    "stillingar": "stillinger",
+    "kommunane": "kommunene",
+    "universiteta": "universitetene",
+    "prosjekta": "prosjektene",
+    "avgjerd": "beslutning",
+    "røynsle": "erfaring",
+    "røynsler": "erfaringer",
+}
 _ENGLISH_ENDINGS = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ing", ""))
 
 
@@ -70,13 +106,15 @@ def words(text: str) -> list[str]:
 
 
 def analyse(text: str) -> list[str]:
-    """Stemmed content words of `text`, in order, duplicates kept (English domain words
-    as their bokmål equivalents)."""
+    """Stemmed content words of `text`, in order, duplicates kept (nynorsk and English
+    domain words as their bokmål equivalents)."""
     kept = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return _stemmer().stemWords([_bokmal(w) for w in kept])
 
 
 def _bokmal(word: str) -> str:
+    if word in NYNORSK_TO_BOKMAL:
+        return NYNORSK_TO_BOKMAL[word]
     if word in ENGLISH_TO_BOKMAL:
         return ENGLISH_TO_BOKMAL[word]
     for ending, replacement in _ENGLISH_ENDINGS:

@@ -74,3 +74,10 @@ def test_english_domain_words_meet_their_bokmal_equivalents():
     assert analyse("municipalities") == analyse("kommuner")
     # words outside the programme's vocabulary are left alone
     assert analyse("building permit") == ["building", "permit"]
+
+
+def test_nynorsk_words_meet_their_bokmal_forms():
+    assert analyse("partnarskap i Noreg") == analyse("partnerskap i Norge")
+    assert analyse("kombinerte stillingar for forskarar") == analyse(
+        "kombinerte stillinger for forskere"
+    )
