@@ -35,6 +35,12 @@ EXTRA_SENTENCE_MARGIN = 0.05  # a further sentence must score at most this much 
 HEADING_CREDIT = 0.7  # a question word found only in the sentence's heading counts this much
 KIND_BONUS = 0.06  # for a sentence of the shape the question asks for (a number, a date, ...)
 
+_LIST_QUESTION = re.compile(
+    r"^(hva|kva|what) (er|are) (de |dei |the )?(\w+ ){0,3}\w+(ene|ane|ne|s)\b"
+    r"|^kva er (dei )?\w+a\b|^(hvilke|kva for|which)\b",
+    re.I,
+)
+_BULLET = re.compile(r"[ \t]*(?:[-•*–]|\d{1,2}[.)])[ \t]+")
 _LINK_TEXT = re.compile(r"(les mer|read more|lær meir|les meir|gå til)\b", re.I)
 _KINDS = (
     ("count", re.compile(r"\b(hvor|kor) (mange|mye|mykje|stor)|\bhow (many|much)|\bantall\b",
@@ -133,8 +139,45 @@ def compose_answer(
                                   embed, idf)  # fmt: skip
     if not candidates:
         return no_answer(question, language, notice, evidence)
-    chosen = _choose(candidates, passages)
+    chosen = _asked_list(question, candidates, passages) or _choose(candidates, passages)
     return _render(question, language, passages, chosen, notice, evidence or {})
+
+
+def _asked_list(question: str, candidates: list[_Candidate], passages: list[Passage]):
+    """For "Hva er satsingsområdene?" / "Which areas …?": the bulleted list of the best
+    passage whose heading (or the line before the list) names what is asked for."""
+    if not _LIST_QUESTION.search(question.strip()):
+        return None
+    asked = set(analyse(question))
+    best_score = {}
+    for c in candidates:
+        best_score[c.passage_index] = max(best_score.get(c.passage_index, 0.0), c.score)
+    for index in sorted(best_score, key=lambda i: -best_score[i])[:2]:
+        chunk = passages[index].chunk
+        items = [(a, b) for a, b in sentence_spans(chunk.text) if _is_list_item(chunk.text, a)]
+        if len(items) < 2:
+            continue
+        first_line = chunk.text.rfind("\n", 0, items[0][0]) + 1
+        context = chunk.section + " " + chunk.text[:first_line][-200:]
+        if not asked & set(analyse(context)):
+            continue
+        intro = [(a, b) for a, b in sentence_spans(chunk.text)
+                 if b <= first_line and chunk.text[a:b].endswith(":")][-1:]  # fmt: skip
+        if intro and chunk.text[intro[0][1] : first_line].strip():
+            intro = []  # the colon sentence is not the one right before the list
+        chosen, words = [], 0
+        for span in intro + items:
+            words += word_count(chunk.text[span[0] : span[1]])
+            if words > MAX_WORDS:
+                break
+            chosen.append(_Candidate(index, span, best_score[index]))
+        return chosen
+    return None
+
+
+def _is_list_item(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    return start > line_start and bool(_BULLET.match(text, line_start))
 
 
 def _score_sentences(question, passages, query_vector, embed, idf) -> list[_Candidate]:

@@ -468,3 +468,27 @@ def test_a_sentence_ending_in_a_colon_brings_its_list_and_stops_at_the_paragraph
     assert body == ("Avtalen har tre satsingsområder: [1] Helse og velferd [1] "
                     "Oppvekst og utdanning [1] Smart by og klima [1]")  # fmt: skip
     assert "prosjektleder" not in answer.text
+
+
+def test_a_question_for_a_list_gets_the_bulleted_list_under_the_heading_it_names():
+    from bot.answer import compose_answer as compose
+    from bot.retrieve import Passage as P
+    from ingest.chunking import Chunk as C
+    from ingest.embedding import HashEmbedder
+
+    embedder = HashEmbedder()
+    text = ("Satsingsområder\n\n- Helse og velferd\n- Oppvekst og utdanning\n- Smart by og klima"
+            "\n\nHvert satsingsområde har en egen prosjektleder i kombinert stilling.")  # fmt: skip
+    chunk = C("a#0", "a", "Avtalen", "Satsingsområder", "", "", "nb", None, 0, text)
+    passage = P(chunk, 0, 1.0, 0.9, 1.0, 1, 1)
+
+    def ask(question):
+        vector = embedder.embed_queries([question])[0]
+        return compose(question, "nb", [passage], vector, embedder.embed_passages,
+                       lambda term: 1.0).text.split(": ", 1)[1]  # fmt: skip
+
+    items = "Helse og velferd [1] Oppvekst og utdanning [1] Smart by og klima [1]"
+    assert ask("Hva er satsingsområdene?") == items
+    assert ask("Hvilke satsingsområder har avtalen?") == items
+    # a question that names something else is answered from sentences as usual
+    assert "Helse og velferd" not in ask("Hvilke prosjektledere har kombinert stilling?")
