@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ingest.cli import NorwegianArgumentParser
 from ingest.config import settings_from_env
+from ingest.documents import SECTION_SEPARATOR
 from ingest.embedding import quiet_libraries
 from ingest.errors import IngestError
 
@@ -79,7 +80,7 @@ def format_answer(answer: Answer) -> str:
         lines.append("Kilder:")
     for c in answer.citations:
         chunk = c.passage.chunk
-        where = " › ".join(x for x in (chunk.title, chunk.section) if x)
+        where = SECTION_SEPARATOR.join(x for x in (chunk.title, chunk.section) if x)
         extra = [f"side {chunk.page}" if chunk.page else "",
                  f"sist oppdatert {chunk.updated}" if chunk.updated else "", chunk.url]  # fmt: skip
         lines.append(f"[{c.n}] {where}" + "".join(f", {x}" for x in extra if x))

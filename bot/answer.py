@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ingest.documents import SECTION_SEPARATOR
 
 from .lexical import analyse
 from .retrieve import Passage
@@ -125,8 +128,8 @@ def compose_answer(
     language: str,
     passages: list[Passage],
     query_vector: np.ndarray,
-    embed: callable,
-    idf: callable,
+    embed: Callable[[list[str]], np.ndarray],
+    idf: Callable[[str], float],
     notice: str = "",
     evidence: dict | None = None,
 ) -> Answer:
@@ -184,7 +187,7 @@ def _score_sentences(question, passages, query_vector, embed, idf) -> list[_Cand
     spans, contexts = [], []
     for i, passage in enumerate(passages):
         chunk = passage.chunk
-        heading = chunk.section.rsplit(" › ", 1)[-1] if chunk.section else ""
+        heading = chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1] if chunk.section else ""
         for a, b in sentence_spans(chunk.text):
             sentence = chunk.text[a:b]
             if sentence == heading or word_count(sentence) < 3 or _LINK_TEXT.match(sentence):
@@ -294,7 +297,7 @@ def _render(question, language, passages, chosen, notice, evidence) -> Answer:
     first = passages[chosen[0].passage_index].chunk
     framing = FRAMING[language].format(title=first.title or first.doc_id)
     if first.section:
-        framing += f" ({first.section.rsplit(' › ', 1)[-1]})"
+        framing += f" ({first.section.rsplit(SECTION_SEPARATOR, 1)[-1]})"
     body = " ".join(f"{_text(passages, c)} [{numbers[c.passage_index]}]" for c in chosen)
     citations = tuple(
         Citation(n, passages[i], tuple(quotes[i]))
