@@ -1,9 +1,15 @@
-"""Split documents into chunks that fit the embedding model, keeping where they came from.
+"""Split documents into chunks of whole sentences that fit the embedding model.
 
 Structure first: every section (text under one heading path, or one PDF page) is chunked
-on its own, so no chunk straddles two headings. A section longer than the budget is split
-with langchain-text-splitters' recursive splitter, measured in tokens of the embedding
-model's own tokenizer, at paragraph, line, sentence and finally word boundaries.
+on its own, so no chunk straddles two headings. Within a section, whole sentences
+(`sentences.sentence_spans`) are packed into chunks of at most `CHUNK_TOKENS` tokens of
+the model's own tokenizer, so a chunk boundary never falls inside a sentence ("25.
+februar" stays whole). A single sentence longer than the budget is the only exception: it
+is cut with langchain-text-splitters' recursive splitter at commas, then words.
+
+Each chunk carries the spans of its sentences, so the index can store one vector per
+sentence and an answer quotes verbatim slices. Chunks do not overlap: the sentence next
+to a chunk's edge is found through the neighbouring chunk of the same document instead.
 
 This is the only module that imports langchain_text_splitters.
 """
@@ -16,11 +22,12 @@ from dataclasses import asdict, dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .documents import SECTION_SEPARATOR, Document
+from .sentences import sentence_spans
 
 # Chunk size in model tokens (of the passage text, prompt and specials included).
 # Measured with benchmarks/chunk_size.py on ../shared/eval/dev-questions.jsonl and the
 # default model: recall of a passage holding the expected phrase among the top 1 / top 3
-# (28 in-scope questions), dense alone and hybrid:
+# (28 in-scope questions), dense alone and hybrid (chunker version 1, 24-token overlap):
 #   tokens  chunks  dense@1  dense@3  hybrid@1  hybrid@3
 #      64      29    0.786    0.893    0.750     1.000
 #      96      18    0.750    0.893    0.786     0.964
@@ -31,9 +38,11 @@ from .documents import SECTION_SEPARATOR, Document
 # passages mix topics and the right one slips out of the top 3. 128 is best here, keeps
 # the cited passage short enough to read, and leaves the 512-token window plenty of room.
 CHUNK_TOKENS = 128
-CHUNK_OVERLAP = 24
+CHUNK_OVERLAP = 0  # in tokens, only inside a sentence too long for one chunk
 HEADER_TOKENS = 96  # title + section path prepended for embedding, at most
-SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ": ", ", ", " ", ""]
+# Where an overlong sentence is cut (a sentence has no paragraph or line breaks).
+SEPARATORS = ["; ", ": ", ", ", " ", ""]
+CHUNKER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,7 @@ class Chunk:
     page: int | None
     position: int
     text: str
+    sentences: tuple[tuple[int, int], ...] = ()  # spans of its sentences in `text`
 
     def embedding_text(self) -> str:
         """What the model embeds: title and section path give the passage its context."""
@@ -59,9 +69,20 @@ class Chunk:
     def to_record(self) -> dict:
         return asdict(self)
 
+    def sentence_texts(self) -> list[str]:
+        return [self.text[a:b] for a, b in self.sentences]
+
+    def sentence_embedding_texts(self) -> list[str]:
+        """What the model embeds for each sentence: read with its heading (or the title),
+        "Konferansen …" under "Arena Unikom"."""
+        heading = self.section.rsplit(SECTION_SEPARATOR, 1)[-1] if self.section else self.title
+        return [f"{heading}: {t}" if heading and t != heading else t for t in self.sentence_texts()]
+
     @classmethod
     def from_record(cls, record: dict) -> Chunk:
-        return cls(**{k: record.get(k) for k in cls.__dataclass_fields__})
+        fields = {k: record.get(k) for k in cls.__dataclass_fields__}
+        fields["sentences"] = tuple(tuple(span) for span in record.get("sentences") or ())
+        return cls(**fields)
 
 
 def chunker_settings(chunk_tokens: int = CHUNK_TOKENS, overlap: int = CHUNK_OVERLAP) -> dict:
@@ -71,7 +92,7 @@ def chunker_settings(chunk_tokens: int = CHUNK_TOKENS, overlap: int = CHUNK_OVER
         "chunk_overlap": overlap,
         "header_tokens": HEADER_TOKENS,
         "separators": SEPARATORS,
-        "version": 1,
+        "version": CHUNKER_VERSION,
     }
 
 
@@ -98,8 +119,8 @@ def chunk_document(
         if section.path:
             # The heading is the source's own words and often what a question names.
             text = f"{section.path[-1]}\n\n{text}"
-        pieces = [text] if count_tokens(text) <= chunk_tokens else splitter.split_text(text)
-        for piece in pieces:
+        for a, b in _pack(text, count_tokens, chunk_tokens, splitter):
+            piece = text[a:b]
             position = len(chunks)
             chunks.append(
                 Chunk(
@@ -113,9 +134,41 @@ def chunk_document(
                     page=section.page,
                     position=position,
                     text=piece,
+                    sentences=tuple(sentence_spans(piece)),
                 )
             )
     return chunks
+
+
+def _pack(text, count_tokens, budget, splitter) -> list[tuple[int, int]]:
+    """Spans of `text` made of whole sentences, each within `budget` tokens."""
+    units: list[tuple[int, int]] = []
+    for a, b in sentence_spans(text):
+        # The sentence's bullet or number belongs to it in the chunk text.
+        a = text.rfind("\n", 0, a) + 1 if text[text.rfind("\n", 0, a) + 1 : a].strip() else a
+        if count_tokens(text[a:b]) <= budget:
+            units.append((a, b))
+        else:
+            units.extend(_cut(text, a, b, splitter))
+    out: list[tuple[int, int]] = []
+    for a, b in units:
+        if out and count_tokens(text[out[-1][0] : b]) <= budget:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def _cut(text: str, a: int, b: int, splitter) -> list[tuple[int, int]]:
+    """An overlong sentence in pieces (verbatim offsets), cut by the recursive splitter."""
+    pieces, cursor = [], a
+    for piece in splitter.split_text(text[a:b]):
+        start = text.find(piece, cursor, b)
+        if start < 0:
+            continue
+        pieces.append((start, start + len(piece)))
+        cursor = start + len(piece)
+    return pieces or [(a, b)]
 
 
 def _clip(text: str, count_tokens: Callable[[str], int], budget: int = HEADER_TOKENS // 2) -> str:

@@ -5,7 +5,9 @@ Layout of an index folder:
     CURRENT                 name of the generation in use (replaced atomically)
     gen-<time>-<rand>/      one complete generation
         index.faiss         inner product over L2-normalised vectors (= cosine)
-        chunks.jsonl        one chunk record per line, in FAISS row order
+        chunks.jsonl        one chunk record per line, in FAISS row order, with the
+                            spans of its sentences
+        sentences.npy       one vector per sentence, chunk by chunk in the same order
         manifest.json       format version, model, dimension, chunker, hashes, versions
     .staging-<...>/         a generation being written (removed or left by a crash)
 
@@ -33,11 +35,13 @@ import numpy as np
 from .chunking import Chunk
 from .errors import IndexBusy, IndexFormatError, IndexMissing
 
-FORMAT_VERSION = 1
+# 2: sentence spans in chunks.jsonl and their vectors in sentences.npy.
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 FAISS_FILE = "index.faiss"
+SENTENCES = "sentences.npy"
 REBUILD_HINT = "Bygg indeksen på nytt: python -m ingest corpus --index {path}"
 
 
@@ -50,6 +54,13 @@ class Index:
     manifest: dict
     chunks: list[Chunk]
     faiss_index: faiss.Index
+    sentence_vectors: np.ndarray  # (sentences, dimension), memory-mapped
+    sentence_offsets: np.ndarray  # row of each chunk's first sentence; one extra at the end
+
+    def chunk_sentence_vectors(self, position: int) -> np.ndarray:
+        """The vectors of the sentences of the chunk at `position`, in its order."""
+        a, b = self.sentence_offsets[position], self.sentence_offsets[position + 1]
+        return self.sentence_vectors[a:b]
 
     @property
     def dimension(self) -> int:
@@ -124,6 +135,7 @@ def load_index(
         faiss_index = faiss.read_index(str(folder / FAISS_FILE))
         with (folder / CHUNKS).open(encoding="utf-8") as fh:
             chunks = [Chunk.from_record(json.loads(line)) for line in fh if line.strip()]
+        sentence_vectors = np.load(folder / SENTENCES, mmap_mode="r")
     except (OSError, RuntimeError, ValueError, TypeError) as err:
         raise IndexFormatError(f"Indeksen i {folder} er skadet ({err}). {hint}") from err
     dimension = manifest.get("dimension")
@@ -137,7 +149,13 @@ def load_index(
             f"Indeksen i {folder} har {faiss_index.ntotal} vektorer men {len(chunks)} tekstbiter. "
             f"{hint}"
         )
-    return Index(index_dir, generation, manifest, chunks, faiss_index)
+    offsets = np.cumsum([0] + [len(c.sentences) for c in chunks])
+    if sentence_vectors.shape != (int(offsets[-1]), faiss_index.d):
+        raise IndexFormatError(
+            f"Indeksen i {folder} har {sentence_vectors.shape[0]} setningsvektorer, men "
+            f"tekstbitene har {int(offsets[-1])} setninger. {hint}"
+        )
+    return Index(index_dir, generation, manifest, chunks, faiss_index, sentence_vectors, offsets)
 
 
 class GenerationWriter:
@@ -171,15 +189,30 @@ class GenerationWriter:
         shutil.rmtree(self.staging, ignore_errors=True)
         self._lock.close()
 
-    def commit(self, chunks: list[Chunk], vectors: np.ndarray, manifest: dict) -> str:
-        """Write files, fsync, rename into place, switch CURRENT, drop older generations."""
+    def commit(
+        self,
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        manifest: dict,
+        sentence_vectors: np.ndarray | None = None,
+    ) -> str:
+        """Write files, fsync, rename into place, switch CURRENT, drop older generations.
+
+        `sentence_vectors` holds one row per sentence of the chunks, in order."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if len(vectors) != len(chunks):
             raise ValueError("one vector per chunk")
+        n_sentences = sum(len(c.sentences) for c in chunks)
+        if sentence_vectors is None:
+            sentence_vectors = np.zeros((0, manifest["dimension"]), np.float32)
+        sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
+        if sentence_vectors.shape != (n_sentences, manifest["dimension"]):
+            raise ValueError("one vector per sentence")
         faiss_index = faiss.IndexFlatIP(manifest["dimension"])
         if len(vectors):
             faiss_index.add(vectors)
         faiss.write_index(faiss_index, str(self.staging / FAISS_FILE))
+        np.save(self.staging / SENTENCES, sentence_vectors)
         with (self.staging / CHUNKS).open("w", encoding="utf-8") as fh:
             for chunk in chunks:
                 fh.write(json.dumps(chunk.to_record(), ensure_ascii=False) + "\n")
@@ -187,7 +220,7 @@ class GenerationWriter:
         (self.staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"
         )
-        for name in (FAISS_FILE, CHUNKS, MANIFEST):
+        for name in (FAISS_FILE, CHUNKS, SENTENCES, MANIFEST):
             _fsync(self.staging / name)
         final = self.index_dir / self.generation
         os.replace(self.staging, final)

@@ -35,13 +35,14 @@ class IngestReport:
     status: str  # "unchanged", "updated" or "rebuilt"
     documents: int
     chunks: int
-    embedded: int
+    embedded: int  # chunks embedded by this run
     skipped: list[tuple[str, str]]
     seconds: float
     generation: str
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    embedded_sentences: int = 0
 
 
 @dataclass(frozen=True)
@@ -85,25 +86,29 @@ def run_ingest(
 
     old = _reusable_index(index_dir, old_manifest, settings)
     embedder = embedder_factory()
-    kept_chunks: dict[str, list[tuple[Chunk, np.ndarray]]] = {}
+    kept_chunks: dict[str, list[tuple[Chunk, np.ndarray, np.ndarray]]] = {}
     if old is not None:
         vectors = old.vectors()
         for position, chunk in enumerate(old.chunks):
-            kept_chunks.setdefault(chunk.doc_id, []).append((chunk, vectors[position]))
+            kept_chunks.setdefault(chunk.doc_id, []).append(
+                (chunk, vectors[position], np.asarray(old.chunk_sentence_vectors(position)))
+            )
     old_docs = old.manifest["documents"] if old else {}
 
     with index_store.GenerationWriter(index_dir) as writer:
         chunks: list[Chunk] = []
         vectors_out: list[np.ndarray | None] = []
+        sentence_vectors_out: list[np.ndarray | None] = []  # per chunk, its sentences' rows
         documents, skips = {}, {}
         added, changed = [], []
         for src in found:
             previous = old_docs.get(src.doc_id)
             if previous and previous["hash"] == src.digest and src.doc_id in kept_chunks:
                 documents[src.doc_id] = previous
-                for chunk, vector in kept_chunks[src.doc_id]:
+                for chunk, vector, sentence_vectors in kept_chunks[src.doc_id]:
                     chunks.append(chunk)
                     vectors_out.append(vector)
+                    sentence_vectors_out.append(sentence_vectors)
                 continue
             try:
                 doc = read_document(src.path, src.root)
@@ -130,6 +135,7 @@ def run_ingest(
             }
             chunks.extend(doc_chunks)
             vectors_out.extend([None] * len(doc_chunks))
+            sentence_vectors_out.extend([None] * len(doc_chunks))
 
         if not documents:
             listing = "".join(f"\n  - {path}: {reason}" for path, reason in skipped)
@@ -138,10 +144,19 @@ def run_ingest(
                 + (f" Hoppet over:{listing}" if listing else " Fant ingen filer å lese.")
             )
         todo = [i for i, v in enumerate(vectors_out) if v is None]
+        embedded_sentences = 0
         if todo:
-            fresh = embedder.embed_passages([chunks[i].embedding_text() for i in todo], progress)
-            for i, vector in zip(todo, fresh, strict=True):
+            # Chunks and their sentences in one call: one progress bar, one batching.
+            texts = [chunks[i].embedding_text() for i in todo]
+            sentence_texts = [t for i in todo for t in chunks[i].sentence_embedding_texts()]
+            fresh = embedder.embed_passages(texts + sentence_texts, progress)
+            embedded_sentences = len(sentence_texts)
+            row = len(todo)
+            for i, vector in zip(todo, fresh[: len(todo)], strict=True):
                 vectors_out[i] = vector
+                n = len(chunks[i].sentences)
+                sentence_vectors_out[i] = fresh[row : row + n]
+                row += n
         dimension = embedder.dimension if todo else len(vectors_out[0])
         manifest = {
             **settings,
@@ -152,13 +167,18 @@ def run_ingest(
             "skipped": skips,
             "chunks": len(chunks),
         }
-        generation = writer.commit(chunks, np.stack(vectors_out), manifest)
+        sentence_matrix = np.concatenate(
+            [np.asarray(v, np.float32).reshape(-1, dimension) for v in sentence_vectors_out]
+        )
+        manifest["sentences"] = len(sentence_matrix)
+        generation = writer.commit(chunks, np.stack(vectors_out), manifest, sentence_matrix)
 
     return IngestReport(
         status="updated" if old is not None else "rebuilt",
         documents=len(documents),
         chunks=len(chunks),
         embedded=len(todo),
+        embedded_sentences=embedded_sentences,
         skipped=skipped,
         seconds=time.perf_counter() - started,
         generation=generation,
