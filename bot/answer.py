@@ -1,63 +1,41 @@
 """Compose an extractive answer with numbered citations, or an honest "not in the documents".
 
-The answer is made only of sentences copied verbatim from retrieved passages, each
-followed by the marker of the passage it came from. Only the short framing ("Ifølge …",
-"According to …") is ours, in the asker's language. When the evidence is weak the result
-is `no_answer`: a short reply saying where to turn instead, and no citations.
+The answer is made only of sentences copied verbatim from retrieved passages, each run of
+them followed by the marker of the passage it came from. Only the short framing
+("Ifølge …", "According to …") is ours, in the asker's language. When the evidence is
+weak the result is `no_answer`: a short reply saying where to turn instead, no citations.
 
-It does not search: it is given the passages and the question's vectors.
+Which sentences: the one the answer model scores best; the sentence before it when it
+refers back ("Han …"); the whole list when the question asks for several things or the
+best sentence introduces or belongs to a list; close runners-up while the answer stays
+short. A two-part question gets a quote and a citation for each part. No sentence is
+quoted twice.
+
+It does not search or score: it is given the examined parts of the question.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ingest.documents import SECTION_SEPARATOR
+from ingest.index import Index
+from ingest.sentences import word_count
 
-from .lexical import analyse
+from .evidence import Examined
+from .features import is_list_line, neighbour, refers_back, sentence_text
+from .query import Query
 from .retrieve import Passage
-from .text import sentence_spans, word_count
 
 ANSWERED, NO_ANSWER = "answered", "no_answer"
-MAX_WORDS = 60
-MAX_SENTENCES = 3
-PASSAGES_CONSIDERED = 4
-
-# Sentence score = SENTENCE_DENSE * cosine(question, sentence)
-#                + SENTENCE_LEXICAL * idf-weighted share of the question's words in it
-#                + SENTENCE_RANK / (rank of its passage).
-SENTENCE_DENSE = 1.0
-SENTENCE_LEXICAL = 0.35
-SENTENCE_RANK = 0.04
-EXTRA_SENTENCE_MARGIN = 0.05  # a further sentence must score at most this much below the best
-HEADING_CREDIT = 0.7  # a question word found only in the sentence's heading counts this much
-KIND_BONUS = 0.06  # for a sentence of the shape the question asks for (a number, a date, ...)
-
-_LIST_QUESTION = re.compile(
-    r"^(hva|kva|what) (er|are) (de |dei |the )?(\w+ ){0,3}\w+(ene|ane|ne|s)\b"
-    r"|^kva er (dei )?\w+a\b|^(hvilke|kva for|which)\b",
-    re.I,
-)
-_BULLET = re.compile(r"[ \t]*(?:[-•*–]|\d{1,2}[.)])[ \t]+")
-_LINK_TEXT = re.compile(r"(les mer|read more|lær meir|les meir|gå til)\b", re.I)
-_KINDS = (
-    ("count", re.compile(r"\b(hvor|kor) (mange|mye|mykje|stor)|\bhow (many|much)|\bantall\b",
-                         re.I)),
-    ("time", re.compile(r"^(når|kva tid|when)\b|\b(hvilket|kva|what) år|\b(hvor|kor|how) lenge"
-                        r"|\bnår\b|\bwhen\b|\bdato|\bdate\b", re.I)),
-    ("definition", re.compile(r"^(hva|kva|what) (er|is|are|betyr|means?) (?P<term>.+?)\??$", re.I)),
-)  # fmt: skip
-_NUMBER = re.compile(r"(?<![\w.])\d|\b(to|tre|fire|fem|seks|sju|syv|åtte|ni|ti|tolv|hundre|tusen|"
-                     r"two|three|four|five|six|ten|hundred|thousand)\b", re.I)  # fmt: skip
-_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\d{1,2}\.\d{1,2}\.\d{2,4}|\b(januar|februar|mars|april|"
-                   r"mai|juni|juli|august|september|oktober|november|desember|høsten|våren|"
-                   r"sommeren|vinteren|hausten|january|february|march|june|july|october|"
-                   r"december|autumn|spring)\b", re.I)  # fmt: skip
+MAX_WORDS = 60  # an answer's quotes, at most (one longer sentence is kept whole)
+LIST_MAX_WORDS = 120  # a quoted list, at most
+MAX_SENTENCES = 3  # per part, lists aside
+LIST_WINDOW = 5  # a list question takes the best list among this many best sentences
+LIST_BULLET = "\n• "
 
 FRAMING = {
     "nb": "Ifølge «{title}»",
@@ -107,13 +85,6 @@ class Answer:
     evidence: dict = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    passage_index: int
-    span: tuple[int, int]
-    score: float
-
-
 def no_answer(question: str, language: str, notice: str = "", evidence: dict | None = None):
     return Answer(question, NO_ANSWER, NO_ANSWER_TEXT[language], language, (), notice,
                   evidence or {})  # fmt: skip
@@ -123,187 +94,153 @@ def empty_answer(language: str = "nb") -> Answer:
     return Answer("", NO_ANSWER, EMPTY_TEXT[language], language)
 
 
+PART_MISSING = {
+    "nb": "Om «{part}» finner jeg ikke svar i dokumentene.",
+    "nn": "Om «{part}» finn eg ikkje svar i dokumenta.",
+    "en": "I can't find an answer to «{part}» in the documents.",
+}
+
+
+@dataclass(frozen=True)
+class _Quote:
+    position: int  # chunk row
+    sentence: int
+    list_line: bool = False
+
+
 def compose_answer(
-    question: str,
-    language: str,
-    passages: list[Passage],
-    query_vector: np.ndarray,
-    embed: Callable[[list[str]], np.ndarray],
-    idf: Callable[[str], float],
-    notice: str = "",
-    evidence: dict | None = None,
+    query: Query, parts: list[Examined], index: Index, extra_ratio: float, notice: str = ""
 ) -> Answer:
-    """The best one to three sentences from `passages`, framed and cited.
-
-    `embed(texts)` returns normalised passage-side vectors for sentences; `idf(term)` the
-    inverse document frequency of a stemmed term in the index.
-    """
-    candidates = _score_sentences(question, passages[:PASSAGES_CONSIDERED], query_vector,
-                                  embed, idf)  # fmt: skip
-    if not candidates:
-        return no_answer(question, language, notice, evidence)
-    chosen = _asked_list(question, candidates, passages) or _choose(candidates, passages)
-    return _render(question, language, passages, chosen, notice, evidence or {})
-
-
-def _asked_list(question: str, candidates: list[_Candidate], passages: list[Passage]):
-    """For "Hva er satsingsområdene?" / "Which areas …?": the bulleted list of the best
-    passage whose heading (or the line before the list) names what is asked for."""
-    if not _LIST_QUESTION.search(question.strip()):
-        return None
-    asked = set(analyse(question))
-    best_score = {}
-    for c in candidates:
-        best_score[c.passage_index] = max(best_score.get(c.passage_index, 0.0), c.score)
-    for index in sorted(best_score, key=lambda i: -best_score[i])[:2]:
-        chunk = passages[index].chunk
-        items = [(a, b) for a, b in sentence_spans(chunk.text) if _is_list_item(chunk.text, a)]
-        if len(items) < 2:
-            continue
-        first_line = chunk.text.rfind("\n", 0, items[0][0]) + 1
-        context = chunk.section + " " + chunk.text[:first_line][-200:]
-        if not asked & set(analyse(context)):
-            continue
-        intro = [(a, b) for a, b in sentence_spans(chunk.text)
-                 if b <= first_line and chunk.text[a:b].endswith(":")][-1:]  # fmt: skip
-        if intro and chunk.text[intro[0][1] : first_line].strip():
-            intro = []  # the colon sentence is not the one right before the list
-        chosen, words = [], 0
-        for span in intro + items:
-            words += word_count(chunk.text[span[0] : span[1]])
-            if words > MAX_WORDS:
-                break
-            chosen.append(_Candidate(index, span, best_score[index]))
-        return chosen
-    return None
+    """The cited answer to `query` from its examined `parts`, or no_answer."""
+    evidence = {"parts": [_evidence(p) for p in parts]}
+    if len(parts) == 1:
+        evidence = evidence["parts"][0]
+    answered = [p for p in parts if p.answered]
+    if not answered:
+        return no_answer(query.text, query.language, notice, evidence)
+    passages = {pa.position: pa for p in parts for pa in p.passages}
+    quotes: list[_Quote] = []
+    for part in answered:
+        for quote in _choose(part, index, extra_ratio):
+            if (quote.position, quote.sentence) not in {(q.position, q.sentence) for q in quotes}:
+                quotes.append(quote)
+    missing = [PART_MISSING[query.language].format(part=p.query.text.rstrip("?"))
+               for p in parts if not p.answered]  # fmt: skip
+    notice = " ".join(x for x in [notice, *missing] if x)
+    return _render(query, quotes, passages, index, notice, evidence)
 
 
-def _is_list_item(text: str, start: int) -> bool:
-    line_start = text.rfind("\n", 0, start) + 1
-    return start > line_start and bool(_BULLET.match(text, line_start))
+def _evidence(part: Examined) -> dict:
+    return {"answerable": round(part.answerable, 4), "threshold": part.threshold,
+            "answer_type": part.query.answer_type, **part.signals}  # fmt: skip
 
 
-def _score_sentences(question, passages, query_vector, embed, idf) -> list[_Candidate]:
-    spans, contexts = [], []
-    for i, passage in enumerate(passages):
-        chunk = passage.chunk
-        heading = chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1] if chunk.section else ""
-        for a, b in sentence_spans(chunk.text):
-            sentence = chunk.text[a:b]
-            if sentence == heading or word_count(sentence) < 3 or _LINK_TEXT.match(sentence):
-                continue  # a heading, a fragment or a link text is not a statement
-            spans.append((i, (a, b)))
-            contexts.append(heading)
-    if not spans:
-        return []
-    texts = [passages[i].chunk.text[a:b] for i, (a, b) in spans]
-    # A sentence is read with its heading: "Konferansen ..." under "Arena Unikom".
-    vectors = embed([f"{h}: {t}" if h else t for h, t in zip(contexts, texts, strict=True)])
-    dense = vectors @ query_vector
-    q_terms = set(analyse(question))
-    q_weight = sum(idf(t) for t in q_terms) or 1.0
-    kind = question_kind(question)
-    out = []
-    for (i, span), text, heading, cosine in zip(spans, texts, contexts, dense, strict=True):
-        own = set(analyse(text))
-        from_heading = set(analyse(heading)) - own
-        lexical = (
-            sum(idf(t) for t in q_terms & own)
-            + HEADING_CREDIT * sum(idf(t) for t in q_terms & from_heading)
-        ) / q_weight
-        score = (SENTENCE_DENSE * float(cosine) + SENTENCE_LEXICAL * lexical
-                 + SENTENCE_RANK / (i + 1) + kind_bonus(kind, question, text))  # fmt: skip
-        out.append(_Candidate(i, span, score))
-    return out
-
-
-def question_kind(question: str) -> tuple[str, str] | None:
-    """What shape of answer the question asks for: ("count"|"time"|"definition", term)."""
-    for kind, pattern in _KINDS:
-        match = pattern.search(question.strip())
-        if match:
-            return kind, (match.groupdict().get("term") or "")
-    return None
-
-
-def kind_bonus(kind: tuple[str, str] | None, question: str, sentence: str) -> float:
-    """A nudge for sentences that have the shape of the asked-for answer."""
-    if kind is None:
-        return 0.0
-    name, term = kind
-    if name == "count":
-        return KIND_BONUS if _NUMBER.search(sentence) else 0.0
-    if name == "time":
-        return KIND_BONUS if _DATE.search(sentence) else 0.0
-    # definition: the sentence names the term near its start and says what it "er"/"is"
-    head = analyse(term)[:1]
-    opening = analyse(" ".join(sentence.split()[:4]))
-    says = re.search(r"\b(er|is|are|betyr|means)\b", " ".join(sentence.split()[:6]), re.I)
-    return KIND_BONUS if head and head[0] in opening and says else 0.0
-
-
-def _choose(candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
-    """The best sentence, plus close runners-up while the answer stays short."""
-    ranked = sorted(candidates, key=lambda c: -c.score)
-    best = ranked[0]
-    if _text(passages, best).endswith(":"):
-        return [best, *_list_after(best, passages)]
-    chosen = [best]
-    words = word_count(_text(passages, best))
-    for candidate in ranked[1:]:
-        if len(chosen) == MAX_SENTENCES or candidate.score < best.score - EXTRA_SENTENCE_MARGIN:
+def _choose(part: Examined, index: Index, extra_ratio: float) -> list[_Quote]:
+    found, logits = part.found, part.logits
+    order = [int(i) for i in np.argsort(-logits, kind="stable")]
+    best = found.items[order[0]]
+    listed = None
+    if part.query.answer_type == "list":
+        top = [found.items[i] for i in order[:LIST_WINDOW]]
+        listed = next((c for c in top if c.list_line or c.text.endswith(":")), None)
+    elif best.list_line or best.text.endswith(":"):
+        listed = best
+    if listed is not None:
+        quotes = _whole_list(index, listed.position, listed.sentence)
+        if len(quotes) > 1:
+            return quotes
+    quotes = [_Quote(best.position, best.sentence)]
+    if refers_back(best.text):
+        before = neighbour(index, best.position, best.sentence, -1)
+        if before is not None:
+            quotes.insert(0, _Quote(*before))
+    words = sum(word_count(_text(index, q)) for q in quotes)
+    top = _probability(logits[order[0]])
+    for i in order[1:]:
+        if len(quotes) >= MAX_SENTENCES or _probability(logits[i]) < extra_ratio * top:
             break
-        n = word_count(_text(passages, candidate))
-        if words + n > MAX_WORDS:
+        c = found.items[i]
+        n = word_count(c.text)
+        if words + n > MAX_WORDS or any(q.position == c.position and q.sentence == c.sentence
+                                        for q in quotes):  # fmt: skip
             continue
-        chosen.append(candidate)
+        quotes.append(_Quote(c.position, c.sentence))
         words += n
-    if words > MAX_WORDS:  # a single very long sentence is kept whole: it is the evidence
-        chosen = [best]
-    # The best sentence's passage comes first; within a passage, document order.
-    passage_order = list(dict.fromkeys(c.passage_index for c in chosen))
-    return sorted(chosen, key=lambda c: (passage_order.index(c.passage_index), c.span[0]))
+    # In reading order within a passage; the best sentence's passage first.
+    first = quotes[0].position if not refers_back(best.text) else best.position
+    return sorted(quotes, key=lambda q: (q.position != first, q.position, q.sentence))
 
 
-def _list_after(intro: _Candidate, passages: list[Passage]) -> list[_Candidate]:
-    """The lines after a sentence that ends with a colon (its list), within MAX_WORDS."""
-    text = passages[intro.passage_index].chunk.text
-    words = word_count(_text(passages, intro))
-    items, end = [], intro.span[1]
-    for a, b in sentence_spans(text):
-        if a < intro.span[1]:
-            continue
-        if "\n\n" in text[end:a]:  # the list ends at a paragraph break
+def _whole_list(index: Index, position: int, sentence: int) -> list[_Quote]:
+    """The list that the sentence at (position, sentence) introduces or belongs to, with
+    its introducing sentence, within LIST_MAX_WORDS; may run into the next chunk."""
+
+    def is_item(where: tuple[int, int]) -> bool:
+        return is_list_line(index.chunks[where[0]], where[1])
+
+    start = (position, sentence)
+    if is_item(start):  # walk back to the first item, then take a colon intro before it
+        while (before := neighbour(index, *start, -1)) is not None and is_item(before):
+            start = before
+        before = neighbour(index, *start, -1)
+        if before is not None and sentence_text(index, *before).endswith(":"):
+            start = before
+    quotes = [_Quote(*start, list_line=is_item(start))]
+    words = word_count(sentence_text(index, *start))
+    where = start
+    while (after := neighbour(index, *where, 1)) is not None and is_item(after):
+        words += word_count(sentence_text(index, *after))
+        if words > LIST_MAX_WORDS:
             break
-        end = b
-        words += word_count(text[a:b])
-        if words > MAX_WORDS:
-            break
-        items.append(_Candidate(intro.passage_index, (a, b), intro.score))
-    return items
+        quotes.append(_Quote(*after, list_line=True))
+        where = after
+    return quotes
 
 
-def _text(passages: list[Passage], c: _Candidate) -> str:
-    a, b = c.span
-    return passages[c.passage_index].chunk.text[a:b]
+def _probability(logit: float) -> float:
+    return 1 / (1 + math.exp(-float(logit)))
 
 
-def _render(question, language, passages, chosen, notice, evidence) -> Answer:
+def _text(index: Index, quote: _Quote) -> str:
+    chunk = index.chunks[quote.position]
+    a, b = chunk.sentences[quote.sentence]
+    return chunk.text[a:b]
+
+
+def _render(query, quotes, passages, index, notice, evidence) -> Answer:
     numbers: dict[int, int] = {}
-    quotes: dict[int, list[tuple[int, int]]] = {}
-    for c in chosen:
-        numbers.setdefault(c.passage_index, len(numbers) + 1)
-        quotes.setdefault(c.passage_index, []).append(c.span)
-    first = passages[chosen[0].passage_index].chunk
-    framing = FRAMING[language].format(title=first.title or first.doc_id)
-    if first.section:
+    spans: dict[int, list[tuple[int, int]]] = {}
+    pieces: list[str] = []
+    for i, quote in enumerate(quotes):
+        n = numbers.setdefault(quote.position, len(numbers) + 1)
+        spans.setdefault(quote.position, []).append(
+            index.chunks[quote.position].sentences[quote.sentence]
+        )
+        text = _text(index, quote)
+        following = quotes[i + 1] if i + 1 < len(quotes) else None
+        run_ends = following is None or following.position != quote.position
+        if quote.list_line and pieces:
+            pieces.append(LIST_BULLET)
+        elif pieces:
+            pieces.append(" ")
+        pieces.append(text + (f" [{n}]" if run_ends else ""))
+    titles = list(dict.fromkeys(index.chunks[q.position].title or index.chunks[q.position].doc_id
+                                for q in quotes))  # fmt: skip
+    first = index.chunks[quotes[0].position]
+    framing = FRAMING[query.language].format(title="» og «".join(titles[:2]))
+    if len(titles) == 1 and first.section:
         framing += f" ({first.section.rsplit(SECTION_SEPARATOR, 1)[-1]})"
-    body = " ".join(f"{_text(passages, c)} [{numbers[c.passage_index]}]" for c in chosen)
     citations = tuple(
-        Citation(n, passages[i], tuple(quotes[i]))
-        for i, n in sorted(numbers.items(), key=lambda kv: kv[1])
+        Citation(n, passages.get(position) or _passage(index, position), tuple(spans[position]))
+        for position, n in sorted(numbers.items(), key=lambda kv: kv[1])
     )
-    return Answer(question, ANSWERED, f"{framing}: {body}", language, citations, notice, evidence)
+    text = f"{framing}: {''.join(pieces)}"
+    return Answer(query.text, ANSWERED, text, query.language, citations, notice, evidence)
+
+
+def _passage(index: Index, position: int) -> Passage:
+    """A chunk quoted for a neighbouring sentence that retrieval did not rank."""
+    return Passage(index.chunks[position], position, 0.0, 0.0, 0.0, None, None)
 
 
 def idf_from_tokens(documents: list[list[str]]):

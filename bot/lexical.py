@@ -14,6 +14,7 @@ from functools import lru_cache
 import bm25s
 import numpy as np
 import Stemmer
+from rapidfuzz import fuzz, process
 
 _TOKEN = re.compile(r"\w+(?:[.,]\d+)?%?")
 _EXTRA_STOPWORDS = {
@@ -134,8 +135,43 @@ class LexicalIndex:
         # bm25s refuses an empty document; a placeholder term keeps rows aligned.
         self._bm25.index([doc or ["\u2205"] for doc in self.tokens], show_progress=False)
 
-    def scores(self, query: str) -> np.ndarray:
-        terms = [t for t in analyse(query) if t in self.vocabulary]
+    def scores(self, query: str | list[str]) -> np.ndarray:
+        """BM25 of every text for `query` (a text, or its analysed terms)."""
+        terms = analyse(query) if isinstance(query, str) else query
+        terms = [t for t in terms if t in self.vocabulary]
         if not terms:
             return np.zeros(len(self.tokens), np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+
+FUZZY_SCORE = 80  # rapidfuzz ratio (0-100) for a misspelt term to count as a corpus word
+MIN_RESOLVE_LENGTH = 5  # shorter terms are matched exactly only
+
+
+class Vocabulary:
+    """The analysed terms of the whole corpus, for telling a question's words apart:
+    found as they are, found as part of a compound ("gruppe" in "arbeidsgruppe"), found
+    after a typo ("bratørkaia"), or absent from every document."""
+
+    EXACT, COMPOUND, FUZZY, ABSENT = "exact", "compound", "fuzzy", "absent"
+
+    def __init__(self, terms):
+        self.terms = frozenset(terms)
+        self._sorted = sorted(self.terms)
+        self._joined = "\n" + "\n".join(self._sorted) + "\n"
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.terms
+
+    def resolve(self, term: str) -> tuple[str, str]:
+        """(how the term is found, the corpus term it stands for)."""
+        if term in self.terms:
+            return self.EXACT, term
+        if len(term) < MIN_RESOLVE_LENGTH:
+            return self.ABSENT, term
+        if term in self._joined:
+            return self.COMPOUND, term
+        match = process.extractOne(term, self._sorted, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE)
+        if match is not None:
+            return self.FUZZY, match[0]
+        return self.ABSENT, term

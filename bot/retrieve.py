@@ -73,8 +73,11 @@ class Retriever:
         mode: str = "hybrid",
         doc_id: str | None = None,
         query_vector: np.ndarray | None = None,
+        terms: list[str] | None = None,
     ) -> list[Passage]:
-        """The `k` best passages for `query`, best first (optionally from one document)."""
+        """The `k` best passages for `query`, best first (optionally from one document).
+
+        `terms`, when given, are the query's analysed (and typo-resolved) terms for BM25."""
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; choose one of {MODES}")
         n = len(self.index.chunks)
@@ -83,7 +86,7 @@ class Retriever:
         if query_vector is None and mode != "bm25":
             query_vector = self.embed_query(query)
         dense = self._dense_scores(query_vector) if query_vector is not None else np.zeros(n)
-        bm25 = self.lexical.scores(query)
+        bm25 = self.lexical.scores(terms if terms is not None else query)
         allowed = np.ones(n, bool)
         if doc_id is not None:
             allowed = np.array([c.doc_id == doc_id for c in self.index.chunks])

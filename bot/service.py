@@ -1,30 +1,30 @@
 """The bot: one loaded index and model, answering questions and searching passages.
 
-`Bot.ask` is the whole question path: clean the question, guess its language, widen a
-short follow-up with the previous question, retrieve, weigh the evidence, and compose a
-cited answer or an honest no-answer. `Bot.search` returns passages for staff, no answer.
+`Bot.ask` is the whole question path: build the `Query` once (cleaned text, language,
+follow-up context, terms, answer type, parts), examine each part (retrieve, score the
+sentences, weigh the evidence) and compose a cited answer or an honest no-answer. Only the
+query is embedded per question; sentence vectors come from the index. `Bot.search`
+returns passages for staff, no answer.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from ingest.embedding import Embedder, load_embedder
 from ingest.errors import IngestError
 from ingest.index import Index, current_generation, load_index, read_manifest
-from ingest.language import guess_language
 
-from . import evidence as evidence_mod
-from .answer import Answer, compose_answer, empty_answer, idf_from_tokens, no_answer
-from .lexical import analyse
-from .retrieve import TOP_K, Passage, Retriever
+from .answer import Answer, compose_answer, empty_answer, idf_from_tokens
+from .evidence import Examined, examine
+from .lexical import Vocabulary
+from .model import AnswerModel, load_model
+from .query import Query, build_query
+from .retrieve import Passage, Retriever
 from .text import MAX_QUESTION_CHARS, clean_question
 
 _N = MAX_QUESTION_CHARS
@@ -33,13 +33,6 @@ TRUNCATED_NOTICE = {
     "nn": f"Spørsmålet var svært langt, så eg brukte berre dei første {_N} teikna.",
     "en": f"Your question was very long, so I used only its first {_N} characters.",
 }
-# A follow-up leans on the previous turn: few content words, and a pronoun or "and ...".
-_FOLLOW_UP = re.compile(
-    r"\b(den|det|dette|denne|de|dei|dem|han|hun|ho|hen|der|dit|da|då|it|its|they|them|"
-    r"their|there|that|this|he|she)\b|^(og|men|and|but|what about|hva med|kva med)\b",
-    re.IGNORECASE,
-)
-FOLLOW_UP_MAX_WORDS = 3
 SEARCH_DENSE_MARGIN = 0.02  # staff search: passages without a query word must be this close
 RELOAD_CHECK_SECONDS = 5.0  # how often a running bot looks for a new index generation
 logger = logging.getLogger("trd30.bot")
@@ -48,9 +41,16 @@ logger = logging.getLogger("trd30.bot")
 class Bot:
     """Answers from one index, with the embedder that built it."""
 
-    def __init__(self, index: Index, embedder: Embedder, mode: str = "hybrid"):
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder,
+        mode: str = "hybrid",
+        model: AnswerModel | None = None,
+    ):
         self.embedder = embedder
         self.mode = mode
+        self.model = model or load_model()
         self.reload_seconds = RELOAD_CHECK_SECONDS
         self._use(index)
         self._checked = time.monotonic()
@@ -60,7 +60,7 @@ class Bot:
         self.index = index
         self.retriever = Retriever(index, self.embedder)
         self.idf = idf_from_tokens(self.retriever.lexical.tokens)
-        self.calibration = evidence_mod.calibration_for(index.model)
+        self.vocabulary = Vocabulary(self.retriever.lexical.vocabulary)
 
     def reload_if_changed(self) -> bool:
         """Switch to a newer index generation if ingest has written one (checked at most
@@ -103,27 +103,20 @@ class Bot:
             return self._ask(question, history)
 
     def _ask(self, question: str, history: Sequence[str]) -> Answer:
-        clean = clean_question(question)
-        if not clean.text:
+        query = self.query(question, history)
+        if query.is_empty:
             return empty_answer()
-        language = guess_language(clean.text)
-        notice = TRUNCATED_NOTICE[language] if clean.truncated else ""
-        query = self.retrieval_query(clean.text, history)
-        query_vector = self.retriever.embed_query(query)
-        passages = self.retriever.search(query, TOP_K, self.mode, query_vector=query_vector)
-        evidence = evidence_mod.gather(query, passages, self.idf, self.calibration)
-        if not evidence.answerable():
-            return no_answer(clean.text, language, notice, evidence.to_dict())
-        return compose_answer(
-            clean.text,
-            language,
-            passages,
-            query_vector,
-            self._embed_sentences,
-            self.idf,
-            notice,
-            evidence.to_dict(),
-        )
+        notice = TRUNCATED_NOTICE[query.language] if query.truncated else ""
+        parts = [self.examine(part) for part in query.parts or (query,)]
+        return compose_answer(query, parts, self.index, self.model.extra_ratio, notice)
+
+    def query(self, question: str, history: Sequence[str] = ()) -> Query:
+        """The `Query` for `question`, its terms resolved against this index's words."""
+        return build_query(question, history, self.vocabulary)
+
+    def examine(self, query: Query) -> Examined:
+        """Retrieval, candidate sentences and the evidence for one (part of a) query."""
+        return examine(query, self.retriever, self.index, self.model, self.idf, self.mode)
 
     def search(self, query: str, k: int = 10, doc_id: str | None = None) -> list[Passage]:
         """Top passages for `query` (no answer), optionally from one document."""
@@ -141,16 +134,3 @@ class Bot:
     def documents(self) -> dict[str, str]:
         """doc_id -> title, for filters."""
         return {k: v.get("title") or k for k, v in self.index.manifest["documents"].items()}
-
-    @staticmethod
-    def retrieval_query(question: str, history: Sequence[str]) -> str:
-        """The question, widened with the previous one when it is a short follow-up."""
-        previous = next((h for h in reversed(history) if h and h.strip()), None)
-        if previous is None:
-            return question
-        if len(analyse(question)) <= FOLLOW_UP_MAX_WORDS and _FOLLOW_UP.search(question):
-            return f"{clean_question(previous).text} {question}"
-        return question
-
-    def _embed_sentences(self, texts: list[str]) -> np.ndarray:
-        return self.embedder.embed_passages(texts)

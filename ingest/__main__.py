@@ -49,7 +49,8 @@ def format_report(report: IngestReport, index_dir: Path) -> str:
     lines = [
         f"Indeks: {index_dir} ({report.generation}) – {STATUS_TEXT[report.status]}",
         f"Dokumenter: {report.documents}   Tekstbiter: {report.chunks}   "
-        f"Nye innbygginger: {report.embedded} (+{report.embedded_sentences} setninger)   Tid: {report.seconds:.1f} s",
+        f"Nye innbygginger: {report.embedded} (+{report.embedded_sentences} setninger)   "
+        f"Tid: {report.seconds:.1f} s",
     ]
     for label, ids in (("Nye", report.added), ("Endret", report.changed),
                        ("Fjernet", report.removed)):  # fmt: skip

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .documents import SECTION_SEPARATOR, Document
-from .sentences import sentence_spans
+from .sentences import LIST_MARKER, sentence_spans
 
 # Chunk size in model tokens (of the passage text, prompt and specials included).
 # Measured with benchmarks/chunk_size.py on ../shared/eval/dev-questions.jsonl and the
@@ -42,7 +42,7 @@ CHUNK_OVERLAP = 0  # in tokens, only inside a sentence too long for one chunk
 HEADER_TOKENS = 96  # title + section path prepended for embedding, at most
 # Where an overlong sentence is cut (a sentence has no paragraph or line breaks).
 SEPARATORS = ["; ", ": ", ", ", " ", ""]
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,10 @@ def _pack(text, count_tokens, budget, splitter) -> list[tuple[int, int]]:
     """Spans of `text` made of whole sentences, each within `budget` tokens."""
     units: list[tuple[int, int]] = []
     for a, b in sentence_spans(text):
-        # The sentence's bullet or number belongs to it in the chunk text.
-        a = text.rfind("\n", 0, a) + 1 if text[text.rfind("\n", 0, a) + 1 : a].strip() else a
+        line_start = text.rfind("\n", 0, a) + 1
+        marker = LIST_MARKER.match(text, line_start)
+        if marker and marker.end() == a:  # the bullet or number belongs to its item
+            a = line_start
         if count_tokens(text[a:b]) <= budget:
             units.append((a, b))
         else:

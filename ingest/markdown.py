@@ -28,6 +28,7 @@ from ingest.cleaning import (
     http_url,
     parse_date,
     section_lines,
+    unwrap,
 )
 from ingest.html import Block
 
@@ -103,7 +104,8 @@ def _markdown_blocks(body: str) -> list[Block]:
 
     def flush() -> None:
         if paragraph:
-            blocks.append((0, _markdown_inline("\n".join(paragraph))))
+            # A soft line break inside a paragraph is a space (CommonMark); list items stay lines.
+            blocks.append((0, unwrap(_markdown_inline("\n".join(paragraph)))))
             paragraph.clear()
 
     for line in body.split("\n"):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 _DATA = Path(__file__).with_name("data")
 _BOUNDARY = re.compile(
-    r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’»)\]]))[ \t\u00a0]+(?=[\"“«(\[]?[A-ZÆØÅÄÖÜÉ0-9–-])|\n+"
+    r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’»)\]]))[ \t\u00a0]+(?=[\"“«(\[]?[A-ZÆØÅÄÖÜÉ0-9])|\n+"
 )
 _LAST_TOKEN = re.compile(r"(\S+)\.[\"”’»)\]]?$")
 _INITIAL = re.compile(r"^[(\[«\"]?[A-ZÆØÅ]$")

@@ -1,0 +1,326 @@
+"""Fit the answer model (sentence scorer, refusal rule, extra-sentence ratio) and save it.
+
+    .venv/bin/python benchmarks/fit_answer_model.py [--work var/eval] [--out bot/data/answer_model.json]
+
+The three development sets of ../shared/eval are ingested with the default model (each
+into its own index under --work, incrementally), every question is examined once (its
+parts retrieved, their sentences listed with features), and then:
+
+1. the sentence scorer, a logistic regression over `features.SENTENCE_FEATURES`, is
+   fitted on the candidate sentences of the fitting split's in-scope questions (label:
+   the sentence holds one of the question's `must_contain` phrases);
+2. the refusal rule, a logistic regression over `features.QUESTION_FEATURES`, is fitted
+   on every part of every fitting question (label: in scope), each set weighing the same
+   and each class within a set weighing the same; its threshold is the one that maximises
+   the mean over the sets of (answered + refused) / 2 on the fitting split: a wrong
+   refusal costs as much as a wrong answer;
+3. the extra-sentence ratio is the one, of a small grid, that gives the best `answer`
+   metric on the fitting split (ties go to the shorter answers).
+
+Questions whose id `bot.evaluate.is_heldout` are never fitted on; every measurement is
+reported for the fitting split and the held-out split. The result, with those
+measurements, is written to --out, which the bot loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from bot.answer import compose_answer  # noqa: E402
+from bot.evaluate import EvalSet, is_heldout, judge, load_questions  # noqa: E402
+from bot.evidence import Examined  # noqa: E402
+from bot.features import QUESTION_FEATURES, SENTENCE_FEATURES, question_features  # noqa: E402
+from bot.model import AnswerModel, Linear  # noqa: E402
+from bot.serialize import answer_to_dict  # noqa: E402
+from bot.service import Bot  # noqa: E402
+from ingest.config import settings_from_env  # noqa: E402
+from ingest.embedding import DEFAULT_MODEL, load_embedder, quiet_libraries  # noqa: E402
+from ingest.index import load_index  # noqa: E402
+from ingest.pipeline import run_ingest  # noqa: E402
+
+EVAL = ROOT.parent / "shared" / "eval"
+SETS = (
+    EvalSet("seed", EVAL / "dev-questions.jsonl", ROOT / "corpus"),
+    EvalSet("dev2", EVAL / "dev2" / "questions.jsonl", EVAL / "dev2" / "docs"),
+    EvalSet("norquad-dev", EVAL / "norquad-dev" / "questions.jsonl", EVAL / "norquad-dev" / "docs"),
+)
+EXTRA_RATIOS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: never a further sentence
+REGULARISATION = 1.0  # sklearn's C; the features are standardised first
+
+
+def _fold(text: str) -> str:
+    return " ".join((text or "").split()).lower()
+
+
+@dataclass
+class Item:
+    set_name: str
+    question: dict
+    heldout: bool
+    bot: Bot
+    query: object
+    parts: list[Examined]
+
+    @property
+    def in_scope(self) -> bool:
+        return self.question.get("doc") is not None
+
+    def phrases(self) -> list[str]:
+        value = self.question.get("must_contain")
+        return [_fold(v) for v in ([value] if isinstance(value, str) else value or [])]
+
+
+def placeholder_model() -> AnswerModel:
+    """Zero weights: examine() then lists candidates and features, deciding nothing."""
+
+    def zero(names):
+        n = len(names)
+        return Linear(tuple(names), np.zeros(n), np.ones(n), np.zeros(n), 0.0)
+
+    return AnswerModel(zero(SENTENCE_FEATURES), zero(QUESTION_FEATURES), 0.5, 1.01)
+
+
+def examine_all(work: Path, cache: Path) -> list[Item]:
+    embedder = load_embedder(DEFAULT_MODEL, cache)
+    items = []
+    for eval_set in SETS:
+        index_dir = work / eval_set.name
+        report = run_ingest([eval_set.docs], index_dir, DEFAULT_MODEL, lambda: embedder)
+        print(f"{eval_set.name}: {report.documents} dokumenter, {report.chunks} tekstbiter "
+              f"({report.status})", flush=True)  # fmt: skip
+        bot = Bot(load_index(index_dir), embedder, model=placeholder_model())
+        for question in load_questions(eval_set.questions):
+            query = bot.query(question["question"], question.get("history") or ())
+            parts = [bot.examine(part) for part in query.parts or (query,)]
+            heldout = is_heldout(question["id"])
+            items.append(Item(eval_set.name, question, heldout, bot, query, parts))
+    return items
+
+
+def fit_linear(x, y, weights=None) -> Linear:
+    scaler = StandardScaler().fit(x)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    fitted = LogisticRegression(C=REGULARISATION, max_iter=2000)
+    fitted.fit((x - scaler.mean_) / scale, y, sample_weight=weights)
+    return Linear(tuple(), scaler.mean_, scale, fitted.coef_[0], float(fitted.intercept_[0]))
+
+
+def sentence_rows(items: list[Item]):
+    xs, ys = [], []
+    for item in items:
+        if not item.in_scope:
+            continue
+        for part in item.parts:
+            labels = [any(p in _fold(c.text) for p in item.phrases()) for c in part.found.items]
+            if any(labels):  # a retrieval miss teaches the scorer nothing
+                xs.append(part.found.matrix)
+                ys.extend(labels)
+    return np.vstack(xs), np.array(ys, int)
+
+
+def top1(items: list[Item], sentence: Linear) -> float:
+    """Share of in-scope parts (whose passages hold the phrase) whose best sentence does."""
+    hits = []
+    for item in items:
+        if not item.in_scope:
+            continue
+        for part in item.parts:
+            labels = [any(p in _fold(c.text) for p in item.phrases()) for c in part.found.items]
+            if any(labels):
+                hits.append(labels[int(np.argmax(sentence.logits(part.found.matrix)))])
+    return float(np.mean(hits)) if hits else 0.0
+
+
+def retrieval_recall(items: list[Item]) -> dict[str, float]:
+    """Share of in-scope parts with the phrase in the first passage / in any candidate."""
+    first, any_candidate = [], []
+    for item in items:
+        if not item.in_scope:
+            continue
+        for part in item.parts:
+            texts = [_fold(p.chunk.text) for p in part.passages]
+            first.append(bool(texts) and any(p in texts[0] for p in item.phrases()))
+            any_candidate.append(any(p in _fold(c.text) for c in part.found.items
+                                     for p in item.phrases()))  # fmt: skip
+    return {"first_passage": round(float(np.mean(first)), 4),
+            "any_candidate_sentence": round(float(np.mean(any_candidate)), 4)}  # fmt: skip
+
+
+def rescore(items: list[Item], model: AnswerModel) -> None:
+    """Each part's logits, signals and P(answerable) under `model`, in place."""
+    for item in items:
+        rescored = []
+        for part in item.parts:
+            if not len(part.found):
+                rescored.append(replace(part, threshold=model.threshold))
+                continue
+            logits = model.sentence.logits(part.found.matrix)
+            signals = question_features(part.query, part.passages, part.found, logits,
+                                        item.bot.idf)  # fmt: skip
+            answerable = model.answerable(signals) if part.query.terms else 0.0
+            named = dict(zip(QUESTION_FEATURES, map(float, signals), strict=True))
+            rescored.append(replace(part, logits=logits, answerable=answerable,
+                                    threshold=model.threshold, signals=named))  # fmt: skip
+        item.parts = rescored
+
+
+def refusal_rows(items: list[Item]):
+    xs, ys, ws, sets = [], [], [], []
+    for item in items:
+        for part in item.parts:
+            xs.append([part.signals[name] for name in QUESTION_FEATURES])
+            ys.append(int(item.in_scope))
+            sets.append((item.set_name, item.in_scope))
+    counts = {key: sets.count(key) for key in set(sets)}
+    n_sets = len({s for s, _ in sets})
+    ws = [1.0 / (counts[key] * 2 * n_sets) for key in sets]
+    return np.array(xs), np.array(ys), np.array(ws) * len(xs)
+
+
+def decision_rates(items: list[Item], threshold: float) -> dict[str, tuple[float, float]]:
+    """Per set: (answered over in-scope, refused over out-of-scope) at `threshold`."""
+    out = {}
+    for name in dict.fromkeys(i.set_name for i in items):
+        group = [i for i in items if i.set_name == name]
+        answered = [any(p.answerable >= threshold and p.query.terms for p in i.parts)
+                    for i in group]  # fmt: skip
+        inside = [a for a, i in zip(answered, group, strict=True) if i.in_scope]
+        outside = [not a for a, i in zip(answered, group, strict=True) if not i.in_scope]
+        out[name] = (float(np.mean(inside)) if inside else 1.0,
+                     float(np.mean(outside)) if outside else 1.0)  # fmt: skip
+    return out
+
+
+def balanced(rates: dict[str, tuple[float, float]]) -> float:
+    return float(np.mean([(a + r) / 2 for a, r in rates.values()]))
+
+
+def metrics(items: list[Item], model: AnswerModel) -> dict[str, dict[str, float]]:
+    """The README's metrics per set, from answers composed under `model`."""
+    out: dict[str, dict[str, list[bool]]] = {}
+    words: dict[str, list[int]] = {}
+    for item in items:
+        answer = compose_answer(item.query, item.parts, item.bot.index, model.extra_ratio)
+        verdict = judge(item.question, answer_to_dict(answer))
+        for metric, hit in verdict.items():
+            out.setdefault(item.set_name, {}).setdefault(metric, []).append(hit)
+        if answer.status == "answered":
+            words.setdefault(item.set_name, []).append(len(answer.text.split()))
+    result = {}
+    for name, per in out.items():
+        result[name] = {m: round(float(np.mean(v)), 4) for m, v in per.items()}
+        result[name]["mean_words"] = round(float(np.mean(words.get(name, [0]))), 1)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=ROOT / "var" / "eval")
+    parser.add_argument("--out", type=Path, default=ROOT / "bot" / "data" / "answer_model.json")
+    args = parser.parse_args()
+    quiet_libraries()
+    started = time.perf_counter()
+    items = examine_all(args.work, settings_from_env().model_cache)
+    fit = [i for i in items if not i.heldout]
+    held = [i for i in items if i.heldout]
+    print(f"Spørsmål: {len(items)} ({len(fit)} til tilpasning, {len(held)} holdt utenfor)")
+
+    recall = {split: retrieval_recall(group) for split, group in (("fit", fit), ("heldout", held))}
+    print("Gjenfinning (tekstbiten med frasen blant de øverste):", json.dumps(recall))
+    x, y = sentence_rows(fit)
+    sentence = replace(fit_linear(x, y), features=SENTENCE_FEATURES)
+    dense_only = Linear(SENTENCE_FEATURES, np.zeros(len(SENTENCE_FEATURES)),
+                        np.ones(len(SENTENCE_FEATURES)),
+                        np.eye(len(SENTENCE_FEATURES))[0], 0.0)  # fmt: skip
+    sentence_report = {
+        "rows": int(len(y)), "positives": int(y.sum()),
+        "best_sentence_holds_phrase": {
+            "fit": round(top1(fit, sentence), 4), "heldout": round(top1(held, sentence), 4),
+            "dense_only_fit": round(top1(fit, dense_only), 4),
+            "dense_only_heldout": round(top1(held, dense_only), 4),
+        },
+    }  # fmt: skip
+    print("Setningsvelger:", json.dumps(sentence_report))
+
+    model = replace(placeholder_model(), sentence=sentence)
+    rescore(items, model)
+    x, y, w = refusal_rows(fit)
+    refusal = replace(fit_linear(x, y, w), features=QUESTION_FEATURES)
+    model = replace(model, refusal=refusal)
+    rescore(items, model)
+    grid = {}
+    for threshold in np.round(np.arange(0.05, 0.96, 0.025), 3):
+        grid[float(threshold)] = balanced(decision_rates(fit, float(threshold)))
+    best_score = max(grid.values())
+    # The middle of the best plateau, not its edge.
+    plateau = [t for t, v in grid.items() if v >= best_score - 1e-9]
+    threshold = float(plateau[len(plateau) // 2])
+    model = replace(model, threshold=threshold)
+    rescore(items, model)
+    refusal_report = {
+        "threshold_grid_fit_balanced": {str(t): round(v, 4) for t, v in grid.items()},
+        "fit": decision_rates(fit, threshold), "heldout": decision_rates(held, threshold),
+    }  # fmt: skip
+    print(
+        f"Avvisning: terskel {threshold}",
+        json.dumps(refusal_report["fit"]),
+        json.dumps(refusal_report["heldout"]),
+    )
+
+    ratio_report = {}
+    for ratio in EXTRA_RATIOS:
+        m = metrics([i for i in fit if i.in_scope], replace(model, extra_ratio=ratio))
+        ratio_report[str(ratio)] = {
+            "answer_mean": round(float(np.mean([v["answer"] for v in m.values()])), 4),
+            "mean_words": round(float(np.mean([v["mean_words"] for v in m.values()])), 1),
+        }
+        print(f"  ekstra setning ved P >= {ratio} * beste: {ratio_report[str(ratio)]}")
+    best_answer = max(v["answer_mean"] for v in ratio_report.values())
+    extra_ratio = max(float(r) for r, v in ratio_report.items() if v["answer_mean"] >= best_answer)
+    model = replace(model, extra_ratio=extra_ratio)
+
+    final = {"fit": metrics(fit, model), "heldout": metrics(held, model)}
+    for split, per in final.items():
+        for name, values in per.items():
+            print(f"  {split:8s} {name:12s} {values}")
+    data = {
+        "about": "Fitted by benchmarks/fit_answer_model.py on ../shared/eval (seed, dev2, "
+        "norquad-dev; NorQuAD is CC0, Ivanova et al. 2023). Questions whose id is held out "
+        "(bot.evaluate.is_heldout) were not fitted on.",
+        "sentence": sentence.to_dict(),
+        "refusal": refusal.to_dict(),
+        "threshold": threshold,
+        "extra_ratio": extra_ratio,
+        "measurements": {
+            "questions": {"fit": len(fit), "heldout": len(held)},
+            "retrieval_recall": recall,
+            "sentence_scorer": sentence_report,
+            "refusal_rule": refusal_report,
+            "extra_ratio_grid_fit": ratio_report,
+            "metrics": final,
+            "seconds": round(time.perf_counter() - started, 1),
+        },
+    }
+    args.out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    print(f"Skrev {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

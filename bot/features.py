@@ -1,0 +1,273 @@
+"""The measurable signals of a question against its retrieved passages.
+
+Two feature sets, both plain numbers the answer model weighs (`model.py`):
+
+- per candidate sentence (every sentence of the top passages): how close it is in
+  meaning to the question, how many of the question's words it and its neighbours hold,
+  whether it has the kind of answer asked for (a number, a date, a name), whether it
+  refers back ("Han …"), how much it says beyond repeating the question;
+- per question: the best sentence's score, the question words found nowhere in the
+  corpus, the coverage of the top passages, dense and lexical agreement, and whether
+  any top sentence has the asked-for kind of answer at all.
+
+Sentence vectors come from the index (embedded at ingest); nothing is embedded here.
+It does not choose sentences or decide to refuse: `answer` and `evidence` do.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ingest.index import Index
+from ingest.sentences import is_list_item, word_count
+
+from .lexical import analyse
+from .query import Query, question_words
+from .retrieve import Passage
+
+PASSAGES_CONSIDERED = 5  # candidate sentences come from this many top passages
+TYPE_WINDOW = 5  # the asked-for kind of answer is looked for in this many best sentences
+CHECKABLE_TYPES = ("count", "date", "person", "place", "organisation")
+
+SENTENCE_FEATURES = (
+    "dense", "dense_gap", "lexical", "lexical_gap", "heading", "prev_lexical",
+    "next_lexical", "prev_dense", "next_dense", "passage_rank", "passage_dense_gap",
+    "type_match", "type_miss", "back_reference", "novelty", "length", "short",
+    "list_item", "colon", "backref_prev_lexical", "prev_gain", "window_lexical",
+    "top_document",
+)  # fmt: skip
+QUESTION_FEATURES = (
+    "best_logit", "coverage", "absent_share", "absent_any", "dense_top",
+    "sentence_dense_top", "agreement", "type_missing", "best_lexical", "terms",
+)  # fmt: skip
+
+_NUMBER = re.compile(r"(?<![\w.])\d")
+_YEAR = re.compile(r"\b(1\d{3}|20\d\d)\b|\b\d{1,2}\.\d{1,2}\.(\d{2}|\d{4})\b")
+_CAPITAL = re.compile(r"^[A-ZÆØÅÄÖÜÉ][\wæøåäöüé'’-]*$|^[A-ZÆØÅ0-9+]{2,}$")
+_TOKEN = re.compile(r"[+\w][\w'’.-]*")
+# "i Trondheim", "på Brattøra", "ved NTNU": a preposition of place before a name.
+_PLACE = re.compile(r"\b(i|på|ved|fra|frå|til|mot|nær|utenfor|in|at|near|from|to)\s+[«\"]?[A-ZÆØÅ]")
+
+
+@lru_cache(maxsize=1)
+def _markers() -> dict[str, re.Pattern]:
+    data = question_words()
+    out = {k: re.compile(v, re.I) for k, v in data["sentence_markers"].items()}
+    out["back_reference"] = re.compile(data["back_reference"]["starts"], re.I)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def terms_of(text: str) -> frozenset[str]:
+    """The analysed content terms of a text (cached: sentences recur across questions)."""
+    return frozenset(analyse(text))
+
+
+@lru_cache(maxsize=65536)
+def sentence_kinds(text: str) -> frozenset[str]:
+    """The kinds of answer a sentence holds: "count", "date", "person", … (ANSWER_TYPES)."""
+    m = _markers()
+    kinds = set()
+    tokens = _TOKEN.findall(text)
+    if _NUMBER.search(text) or m["number_words"].search(text):
+        kinds.add("count")
+    if _YEAR.search(text) or m["date_words"].search(text):
+        kinds.add("date")
+    names = [bool(_CAPITAL.match(t)) for t in tokens[1:]]
+    if any(names):
+        kinds.add("organisation")
+    if any(a and b for a, b in zip(names, names[1:], strict=False)) or m["person"].search(text):
+        kinds.add("person")
+    if _PLACE.search(text) or m["place"].search(text):
+        kinds.add("place")
+    for kind in ("reason", "manner", "definition"):
+        if m[kind].search(text):
+            kinds.add(kind)
+    if text.endswith(":") or text.count(",") >= 2:
+        kinds.add("list")
+    return frozenset(kinds)
+
+
+def refers_back(text: str) -> bool:
+    """Whether a sentence leans on the one before it ("Han …", "Dette …", "They …")."""
+    return bool(_markers()["back_reference"].match(text))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of a retrieved passage, where it sits, and its features."""
+
+    passage: int  # index into the passages list
+    position: int  # chunk row in the index
+    sentence: int  # index of the sentence in its chunk
+    span: tuple[int, int]  # into the chunk's text
+    text: str
+    list_line: bool  # a bulleted line, or a short line of its own (a list after extraction)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    items: list[Candidate]
+    matrix: np.ndarray  # (len(items), len(SENTENCE_FEATURES))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def neighbour(index: Index, position: int, sentence: int, step: int) -> tuple[int, int] | None:
+    """The (chunk row, sentence) before (step=-1) or after (+1) one, in the same document."""
+    chunk = index.chunks[position]
+    target = sentence + step
+    if 0 <= target < len(chunk.sentences):
+        return position, target
+    other = position + step
+    if not 0 <= other < len(index.chunks) or index.chunks[other].doc_id != chunk.doc_id:
+        return None
+    n = len(index.chunks[other].sentences)
+    if n == 0:
+        return None
+    return other, (n - 1 if step < 0 else 0)
+
+
+def _neighbour_terms(index: Index, position: int, sentence: int, step: int) -> frozenset[str]:
+    where = neighbour(index, position, sentence, step)
+    return terms_of(sentence_text(index, *where)) if where else frozenset()
+
+
+def sentence_text(index: Index, position: int, sentence: int) -> str:
+    chunk = index.chunks[position]
+    a, b = chunk.sentences[sentence]
+    return chunk.text[a:b]
+
+
+def _sentence_vector(index: Index, position: int, sentence: int) -> np.ndarray:
+    return index.sentence_vectors[index.sentence_offsets[position] + sentence]
+
+
+def candidates(
+    query: Query,
+    passages: list[Passage],
+    index: Index,
+    query_vector: np.ndarray,
+    idf: Callable[[str], float],
+) -> Candidates:
+    """Every sentence of the top passages, with its SENTENCE_FEATURES."""
+    terms = set(query.terms)
+    weight = sum(idf(t) for t in terms) or 1.0
+
+    def share(found: frozenset[str] | set[str]) -> float:
+        return sum(idf(t) for t in terms & found) / weight
+
+    items, rows = [], []
+    for p, passage in enumerate(passages[:PASSAGES_CONSIDERED]):
+        chunk = passage.chunk
+        vectors = np.asarray(index.chunk_sentence_vectors(passage.position))
+        if not len(vectors):
+            continue
+        dense = vectors @ query_vector
+        heading_terms = terms_of(f"{chunk.title} {chunk.section}")
+        for s, (a, b) in enumerate(chunk.sentences):
+            text = chunk.text[a:b]
+            own = terms_of(text)
+            words = word_count(text)
+            near = []
+            for step in (-1, 1):
+                where = neighbour(index, passage.position, s, step)
+                if where is None:
+                    near.append((0.0, 0.0))
+                    continue
+                other = sentence_text(index, *where)
+                cosine = float(_sentence_vector(index, *where) @ query_vector)
+                near.append((share(terms_of(other)), cosine))
+            list_line = is_list_line(chunk, s)
+            kinds = sentence_kinds(text)
+            asked = query.answer_type
+            rows.append([
+                float(dense[s]),
+                0.0,  # dense_gap, below
+                share(own),
+                0.0,  # lexical_gap, below
+                share(heading_terms - own),
+                near[0][0],
+                near[1][0],
+                near[0][1],
+                near[1][1],
+                1.0 / (1 + p),
+                passage.dense - passages[0].dense,
+                float(asked is not None and asked in kinds),
+                float(asked in CHECKABLE_TYPES and asked not in kinds),
+                float(refers_back(text)),
+                len(own - terms) / len(own) if own else 0.0,
+                math.log1p(words),
+                float(words < 4 or text == chunk.section.rsplit(" › ", 1)[-1]),
+                float(list_line),
+                float(text.endswith(":")),
+                float(refers_back(text)) * near[0][0],
+                max(0.0, near[0][0] - share(own)),
+                share(own | heading_terms | _neighbour_terms(index, passage.position, s, -1)),
+                float(chunk.doc_id == passages[0].chunk.doc_id),
+            ])  # fmt: skip
+            items.append(Candidate(p, passage.position, s, (a, b), text, list_line))
+    matrix = np.asarray(rows, np.float64).reshape(-1, len(SENTENCE_FEATURES))
+    if len(matrix):
+        matrix[:, 1] = matrix[:, 0] - matrix[:, 0].max()
+        matrix[:, 3] = matrix[:, 2] - matrix[:, 2].max()
+    return Candidates(items, matrix)
+
+
+LIST_LINE_WORDS = 12  # a line of its own this short, without a full stop, is a list item
+
+
+def is_list_line(chunk, sentence: int) -> bool:
+    """A bulleted line, or a short line standing alone without a full stop (a list item
+    that lost its bullet in extraction). A chunk's first line (its heading) is not one."""
+    text = chunk.text
+    a, b = chunk.sentences[sentence]
+    if is_list_item(text, a):
+        return True
+    alone = a > 0 and text[a - 1] == "\n" and (b == len(text) or text[b] == "\n")
+    short = word_count(text[a:b]) <= LIST_LINE_WORDS
+    return alone and short and not text[a:b].endswith((".", ":", "?", "!"))
+
+
+def question_features(
+    query: Query,
+    passages: list[Passage],
+    found: Candidates,
+    logits: np.ndarray,
+    idf: Callable[[str], float],
+) -> np.ndarray:
+    """The QUESTION_FEATURES for the refusal decision."""
+    terms = set(query.terms)
+    weight = sum(idf(t) for t in terms) or 1.0
+    in_top: set[str] = set()
+    for passage in passages[:3]:
+        in_top |= terms_of(passage.chunk.embedding_text())
+    text_top = " ".join(p.chunk.embedding_text().lower() for p in passages[:3])
+    covered = sum(idf(t) for t in terms if t in in_top or (len(t) >= 5 and t in text_top))
+    absent = sum(idf(t) for t in query.absent)
+    best = int(np.argmax(logits)) if len(logits) else -1
+    asked = query.answer_type
+    type_missing = 0.0
+    if asked in CHECKABLE_TYPES and len(logits):
+        top = np.argsort(-logits)[:TYPE_WINDOW]
+        type_missing = float(not any(asked in sentence_kinds(found.items[i].text) for i in top))
+    agreement = any((p.dense_rank or 99) <= 3 and (p.bm25_rank or 99) <= 3 for p in passages[:3])
+    return np.array([
+        float(logits[best]) if best >= 0 else -10.0,
+        covered / weight,
+        absent / weight,
+        float(bool(query.absent)),
+        passages[0].dense if passages else 0.0,
+        float(found.matrix[best, 0]) if best >= 0 else 0.0,
+        float(agreement),
+        type_missing,
+        float(found.matrix[best, 2] + found.matrix[best, 4]) if best >= 0 else 0.0,
+        math.log1p(len(terms)),
+    ])  # fmt: skip
