@@ -1,7 +1,11 @@
 """`python -m bot ask|eval ...`: the bot from the command line.
 
 python -m bot ask --index DIR [--json] [QUESTION]   (no QUESTION: one per line on stdin)
-python -m bot eval QUESTIONS.jsonl --index DIR [--mode hybrid|dense|bm25]
+python -m bot eval QUESTIONS.jsonl[:DOCS] ... [--work DIR] [--kinds] [--misses]
+
+`eval` runs any number of question files, each against its own documents (DOCS, or a
+`docs/` folder beside the file; without either, the index given with --index), and prints
+one table: each set's metrics, its held-out part's, their means and seconds per question.
 """
 
 from __future__ import annotations
@@ -9,17 +13,26 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 from ingest.cli import NorwegianArgumentParser
 from ingest.config import settings_from_env
 from ingest.documents import SECTION_SEPARATOR
-from ingest.embedding import quiet_libraries
+from ingest.embedding import DEFAULT_MODEL, load_embedder, quiet_libraries
 from ingest.errors import IngestError
+from ingest.index import load_index
+from ingest.pipeline import run_ingest
 
 from .answer import Answer
-from .evaluate import evaluate, format_result, load_questions
+from .evaluate import (
+    evaluate,
+    format_result,
+    format_table,
+    is_heldout,
+    load_questions,
+    parse_set,
+    run_questions,
+)
 from .retrieve import MODES
 from .serialize import answer_to_dict
 from .service import Bot
@@ -33,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("question", nargs="?", help="spørsmålet (uten: ett per linje på stdin)")
     ask.add_argument("--json", action="store_true", help="ett JSON-objekt per spørsmål")
     ev = sub.add_parser("eval", help="mål kvaliteten på utviklingsspørsmål")
-    ev.add_argument("questions", type=Path)
+    ev.add_argument("sets", nargs="+", metavar="SPØRSMÅL.jsonl[:DOKUMENTER]",
+                    help="spørsmålsfil, med dokumentmappen etter kolon")  # fmt: skip
+    ev.add_argument("--work", type=Path, default=Path("var/eval"),
+                    help="hvor indeksene for dokumentmappene bygges (standard: var/eval)")  # fmt: skip
+    ev.add_argument("--kinds", action="store_true", help="vis også tallene per spørsmålstype")
+    ev.add_argument("--misses", action="store_true", help="vis spørsmålene som bommet")
     for p in (ask, ev):
         p.add_argument("--index", type=Path, default=settings.index_dir, help="indeksmappe")
         p.add_argument("--model", default=None, help="modell (standard: den som bygde indeksen)")
@@ -42,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     quiet_libraries()
 
     try:
+        if args.command == "eval":
+            return _eval(args, settings)
         bot = Bot.load(args.index, settings.model_cache, args.model, args.mode)
-        if args.command == "ask":
-            return _ask(bot, args)
-        return _eval(bot, args)
+        return _ask(bot, args)
     except IngestError as err:
         print(f"Feil: {err}", file=sys.stderr)
         return 2
@@ -88,21 +106,44 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _eval(bot: Bot, args) -> int:
-    try:
-        items = load_questions(args.questions)
-    except (OSError, ValueError) as err:
-        print(f"Feil: kan ikke lese spørsmålene i {args.questions} ({err})", file=sys.stderr)
-        return 2
-    results, seconds = [], []
-    for item in items:
-        started = time.perf_counter()
-        results.append(answer_to_dict(bot.ask(item["question"])))
-        seconds.append(time.perf_counter() - started)
-    result = evaluate(items, results)
-    print(format_result(result, len(items)))
-    seconds.sort()
-    print(f"Median sekunder per spørsmål: {seconds[len(seconds) // 2]:.3f}")
+def _eval(args, settings) -> int:
+    sets = [parse_set(spec) for spec in args.sets]
+    for eval_set in sets:
+        if not eval_set.questions.is_file():
+            print(f"Feil: finner ikke spørsmålsfilen {eval_set.questions}", file=sys.stderr)
+            return 2
+    embedder = None
+    rows, details = [], []
+    for eval_set in sets:
+        try:
+            items = load_questions(eval_set.questions)
+        except (OSError, ValueError) as err:
+            print(
+                f"Feil: kan ikke lese spørsmålene i {eval_set.questions} ({err})", file=sys.stderr
+            )
+            return 2
+        if eval_set.docs is None:
+            bot = Bot.load(args.index, settings.model_cache, args.model, args.mode)
+        else:
+            if embedder is None:
+                embedder = load_embedder(args.model or DEFAULT_MODEL, settings.model_cache)
+            index_dir = args.work / eval_set.name
+            run_ingest([eval_set.docs], index_dir, embedder.name, lambda: embedder)
+            bot = Bot(load_index(index_dir, expect_model=embedder.name), embedder, args.mode)
+        results, seconds = run_questions(lambda q, h: answer_to_dict(bot.ask(q, h)), items)
+        result = evaluate(items, results)
+        rows.append((eval_set.name, len(items), result.metrics, seconds))
+        held = [i for i, item in enumerate(items) if is_heldout(item["id"])]
+        if held:
+            part = evaluate([items[i] for i in held], [results[i] for i in held])
+            rows.append((f"{eval_set.name} (holdt utenfor)", len(held), part.metrics, []))
+        details.append((eval_set.name, len(items), result))
+    print(format_table(rows))
+    if args.kinds or args.misses:
+        for name, n, result in details:
+            print(f"\n== {name}")
+            text = format_result(result, n)
+            print(text if args.misses else text.split("\nBom (")[0])
     return 0
 
 

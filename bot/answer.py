@@ -109,7 +109,7 @@ class _Quote:
 
 
 def compose_answer(
-    query: Query, parts: list[Examined], index: Index, extra_ratio: float, notice: str = ""
+    query: Query, parts: list[Examined], index: Index, extra_margin: float, notice: str = ""
 ) -> Answer:
     """The cited answer to `query` from its examined `parts`, or no_answer."""
     evidence = {"parts": [_evidence(p) for p in parts]}
@@ -121,7 +121,7 @@ def compose_answer(
     passages = {pa.position: pa for p in parts for pa in p.passages}
     quotes: list[_Quote] = []
     for part in answered:
-        for quote in _choose(part, index, extra_ratio):
+        for quote in _choose(part, index, extra_margin):
             if (quote.position, quote.sentence) not in {(q.position, q.sentence) for q in quotes}:
                 quotes.append(quote)
     missing = [PART_MISSING[query.language].format(part=p.query.text.rstrip("?"))
@@ -135,7 +135,7 @@ def _evidence(part: Examined) -> dict:
             "answer_type": part.query.answer_type, **part.signals}  # fmt: skip
 
 
-def _choose(part: Examined, index: Index, extra_ratio: float) -> list[_Quote]:
+def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
     found, logits = part.found, part.logits
     order = [int(i) for i in np.argsort(-logits, kind="stable")]
     best = found.items[order[0]]
@@ -155,9 +155,9 @@ def _choose(part: Examined, index: Index, extra_ratio: float) -> list[_Quote]:
         if before is not None:
             quotes.insert(0, _Quote(*before))
     words = sum(word_count(_text(index, q)) for q in quotes)
-    top = _probability(logits[order[0]])
+    top = logits[order[0]]
     for i in order[1:]:
-        if len(quotes) >= MAX_SENTENCES or _probability(logits[i]) < extra_ratio * top:
+        if len(quotes) >= MAX_SENTENCES or logits[i] < top - extra_margin or extra_margin <= 0:
             break
         c = found.items[i]
         n = word_count(c.text)
@@ -195,10 +195,6 @@ def _whole_list(index: Index, position: int, sentence: int) -> list[_Quote]:
         quotes.append(_Quote(*after, list_line=True))
         where = after
     return quotes
-
-
-def _probability(logit: float) -> float:
-    return 1 / (1 + math.exp(-float(logit)))
 
 
 def _text(index: Index, quote: _Quote) -> str:

@@ -29,11 +29,12 @@ from ingest.sentences import is_list_item, word_count
 
 from .lexical import analyse
 from .query import Query, question_words
+from .rarity import rarity
 from .retrieve import Passage
 
 PASSAGES_CONSIDERED = 5  # candidate sentences come from this many top passages
 TYPE_WINDOW = 5  # the asked-for kind of answer is looked for in this many best sentences
-CHECKABLE_TYPES = ("count", "date", "person", "place", "organisation")
+CHECKABLE_TYPES = ("count", "money", "date", "person", "place", "organisation")
 
 SENTENCE_FEATURES = (
     "dense", "dense_gap", "lexical", "lexical_gap", "heading", "prev_lexical",
@@ -45,11 +46,13 @@ SENTENCE_FEATURES = (
 QUESTION_FEATURES = (
     "best_logit", "coverage", "absent_share", "absent_any", "dense_top",
     "sentence_dense_top", "agreement", "type_missing", "best_lexical", "terms",
+    "absent_rarity", "absent_rare", "best_type_match", "margin",
 )  # fmt: skip
+RARE_ZIPF_RARITY = 0.5  # rarity above this (Zipf below 3: a name, a term) counts as rare
 
 _NUMBER = re.compile(r"(?<![\w.])\d")
 _YEAR = re.compile(r"\b(1\d{3}|20\d\d)\b|\b\d{1,2}\.\d{1,2}\.(\d{2}|\d{4})\b")
-_CAPITAL = re.compile(r"^[A-ZÆØÅÄÖÜÉ][\wæøåäöüé'’-]*$|^[A-ZÆØÅ0-9+]{2,}$")
+_CAPITAL = re.compile(r"^[A-ZÆØÅÄÖÜÉ][\wæøåäöüé'’-]*$|^(?=.*[A-ZÆØÅ])[A-ZÆØÅ0-9+]{2,}$")
 _TOKEN = re.compile(r"[+\w][\w'’.-]*")
 # "i Trondheim", "på Brattøra", "ved NTNU": a preposition of place before a name.
 _PLACE = re.compile(r"\b(i|på|ved|fra|frå|til|mot|nær|utenfor|in|at|near|from|to)\s+[«\"]?[A-ZÆØÅ]")
@@ -77,6 +80,8 @@ def sentence_kinds(text: str) -> frozenset[str]:
     tokens = _TOKEN.findall(text)
     if _NUMBER.search(text) or m["number_words"].search(text):
         kinds.add("count")
+    if m["money"].search(text):
+        kinds.add("money")
     if _YEAR.search(text) or m["date_words"].search(text):
         kinds.add("date")
     names = [bool(_CAPITAL.match(t)) for t in tokens[1:]]
@@ -115,6 +120,7 @@ class Candidate:
 class Candidates:
     items: list[Candidate]
     matrix: np.ndarray  # (len(items), len(SENTENCE_FEATURES))
+    index: Index
 
     def __len__(self) -> int:
         return len(self.items)
@@ -218,7 +224,7 @@ def candidates(
     if len(matrix):
         matrix[:, 1] = matrix[:, 0] - matrix[:, 0].max()
         matrix[:, 3] = matrix[:, 2] - matrix[:, 2].max()
-    return Candidates(items, matrix)
+    return Candidates(items, matrix, index)
 
 
 LIST_LINE_WORDS = 12  # a line of its own this short, without a full stop, is a list item
@@ -259,6 +265,20 @@ def question_features(
         top = np.argsort(-logits)[:TYPE_WINDOW]
         type_missing = float(not any(asked in sentence_kinds(found.items[i].text) for i in top))
     agreement = any((p.dense_rank or 99) <= 3 and (p.bm25_rank or 99) <= 3 for p in passages[:3])
+    rarities = [rarity(w, query.language) for w in query.absent_words]
+    best_type = 0.0
+    if best >= 0 and asked in CHECKABLE_TYPES:
+        window = [found.items[best].text]
+        for step in (-1, 1):
+            c = found.items[best]
+            where = neighbour(found.index, c.position, c.sentence, step)
+            if where is not None:
+                window.append(sentence_text(found.index, *where))
+        best_type = float(any(asked in sentence_kinds(t) for t in window))
+    elif best >= 0:
+        best_type = 0.5  # nothing to check
+    ordered = np.sort(logits)[::-1]
+    margin = float(ordered[0] - ordered[1]) if len(ordered) > 1 else 0.0
     return np.array([
         float(logits[best]) if best >= 0 else -10.0,
         covered / weight,
@@ -270,4 +290,8 @@ def question_features(
         type_missing,
         float(found.matrix[best, 2] + found.matrix[best, 4]) if best >= 0 else 0.0,
         math.log1p(len(terms)),
+        max(rarities, default=0.0),
+        float(sum(r > RARE_ZIPF_RARITY for r in rarities)),
+        best_type,
+        margin,
     ])  # fmt: skip

@@ -109,8 +109,13 @@ def words(text: str) -> list[str]:
 def analyse(text: str) -> list[str]:
     """Stemmed content words of `text`, in order, duplicates kept (nynorsk and English
     domain words as their bokmål equivalents)."""
+    return [stem for _, stem in analyse_pairs(text)]
+
+
+def analyse_pairs(text: str) -> list[tuple[str, str]]:
+    """(word as written, lower-cased; its stemmed term) for each content word of `text`."""
     kept = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return _stemmer().stemWords([_bokmal(w) for w in kept])
+    return list(zip(kept, _stemmer().stemWords([_bokmal(w) for w in kept]), strict=True))
 
 
 def _bokmal(word: str) -> str:

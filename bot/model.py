@@ -60,7 +60,7 @@ class AnswerModel:
     sentence: Linear
     refusal: Linear
     threshold: float  # answer when P(answerable) >= threshold
-    extra_ratio: float  # a further sentence is quoted when its P >= extra_ratio * best P
+    extra_margin: float  # a further sentence is quoted when its logit is this close to the best
 
     def answerable(self, x: np.ndarray) -> float:
         return float(1 / (1 + np.exp(-self.refusal.logits(x)[0])))
@@ -71,7 +71,7 @@ class AnswerModel:
             Linear.from_dict(data["sentence"], SENTENCE_FEATURES),
             Linear.from_dict(data["refusal"], QUESTION_FEATURES),
             float(data["threshold"]),
-            float(data["extra_ratio"]),
+            float(data["extra_margin"]),
         )
 
 

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from ingest.language import guess_language
 
-from .lexical import Vocabulary, analyse
+from .lexical import Vocabulary, analyse, analyse_pairs
 from .text import clean_question
 
-ANSWER_TYPES = ("count", "date", "person", "place", "organisation", "list", "reason",
+ANSWER_TYPES = ("money", "count", "date", "person", "place", "organisation", "list", "reason",
                 "manner", "definition", "yesno")  # fmt: skip
 _LEADING = re.compile(r"^(og|men|and|but|so|så)\s+", re.I)
 BORROW_WORDS = 1  # a part with at most this many content words borrows the first part's
@@ -51,6 +51,7 @@ class Query:
     language: str  # "nb", "nn" or "en"
     terms: tuple[str, ...]  # content terms of retrieval_text, resolved to corpus terms
     absent: tuple[str, ...]  # content terms found nowhere in the corpus
+    absent_words: tuple[str, ...]  # the same, as written (lower case)
     answer_type: str | None  # one of ANSWER_TYPES, or None
     parts: tuple[Query, ...] = ()  # the parts of a two-part question (else empty)
     truncated: bool = False
@@ -88,7 +89,7 @@ def build_query(raw: str, history: Sequence[str] = (), vocabulary: Vocabulary | 
     """The `Query` for `raw`; `history` holds the asker's earlier questions, oldest first."""
     clean = clean_question(raw)
     if not clean.text:
-        return Query("", "", "nb", (), (), None)
+        return Query("", "", "nb", (), (), (), None)
     language = guess_language(clean.text)
     retrieval = _retrieval_text(clean.text, history)
     query = _make(clean.text, retrieval, language, vocabulary, clean.truncated)
@@ -104,8 +105,11 @@ def build_query(raw: str, history: Sequence[str] = (), vocabulary: Vocabulary | 
 
 
 def _make(text, retrieval, language, vocabulary, truncated=False) -> Query:
-    terms, absent = [], []
-    for term in dict.fromkeys(analyse(retrieval)):
+    terms, absent, absent_words, seen = [], [], [], set()
+    for word, term in analyse_pairs(retrieval):
+        if term in seen:
+            continue
+        seen.add(term)
         if vocabulary is None:
             terms.append(term)
             continue
@@ -113,8 +117,9 @@ def _make(text, retrieval, language, vocabulary, truncated=False) -> Query:
         terms.append(found)
         if how == Vocabulary.ABSENT:
             absent.append(term)
+            absent_words.append(word)
     return Query(text, retrieval, language, tuple(dict.fromkeys(terms)), tuple(absent),
-                 answer_type(text), (), truncated)  # fmt: skip
+                 tuple(absent_words), answer_type(text), (), truncated)  # fmt: skip
 
 
 def _retrieval_text(question: str, history: Sequence[str]) -> str:

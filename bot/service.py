@@ -108,7 +108,7 @@ class Bot:
             return empty_answer()
         notice = TRUNCATED_NOTICE[query.language] if query.truncated else ""
         parts = [self.examine(part) for part in query.parts or (query,)]
-        return compose_answer(query, parts, self.index, self.model.extra_ratio, notice)
+        return compose_answer(query, parts, self.index, self.model.extra_margin, notice)
 
     def query(self, question: str, history: Sequence[str] = ()) -> Query:
         """The `Query` for `question`, its terms resolved against this index's words."""
