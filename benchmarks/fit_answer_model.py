@@ -52,7 +52,7 @@ from bot.answer import compose_answer  # noqa: E402
 from bot.evaluate import EvalSet, is_heldout, judge, load_questions  # noqa: E402
 from bot.evidence import Examined  # noqa: E402
 from bot.features import QUESTION_FEATURES, SENTENCE_FEATURES, question_features  # noqa: E402
-from bot.model import AnswerModel, Linear  # noqa: E402
+from bot.model import DENSE_FEATURES, LEXICAL, AnswerModel, Linear  # noqa: E402
 from bot.serialize import answer_to_dict  # noqa: E402
 from bot.service import Bot  # noqa: E402
 from ingest.config import settings_from_env  # noqa: E402
@@ -264,23 +264,20 @@ def metrics(items: list[Item], model: AnswerModel) -> dict[str, dict[str, float]
     return result
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=ROOT / "var" / "eval")
-    parser.add_argument("--out", type=Path, default=ROOT / "bot" / "data" / "answer_model.json")
-    args = parser.parse_args()
-    quiet_libraries()
-    started = time.perf_counter()
-    items = examine_all(args.work, settings_from_env().model_cache)
+def fit_variant(items: list[Item], ignored: tuple[str, ...]) -> tuple[AnswerModel, dict]:
+    """Fit the sentence scorer, refusal rule and margins with `ignored` features held at 0."""
     fit = [i for i in items if not i.heldout]
     held = [i for i in items if i.heldout]
-    print(f"Spørsmål: {len(items)} ({len(fit)} til tilpasning, {len(held)} holdt utenfor)")
-
+    sentence_ignored = tuple(f for f in ignored if f in SENTENCE_FEATURES)
+    question_ignored = tuple(f for f in ignored if f in QUESTION_FEATURES)
+    blank = Linear(SENTENCE_FEATURES, np.zeros(1), np.ones(1), np.zeros(1), 0.0, sentence_ignored)
     recall = {split: retrieval_recall(group) for split, group in (("fit", fit), ("heldout", held))}
     print("Gjenfinning (tekstbiten med frasen blant de øverste):", json.dumps(recall))
     x, y, groups = sentence_rows(fit)
-    pointwise = replace(fit_linear(x, y), features=SENTENCE_FEATURES)
-    listwise = replace(fit_listwise(x, y, groups), features=SENTENCE_FEATURES)
+    x = blank.prepare(x)
+    named = {"features": SENTENCE_FEATURES, "ignored": sentence_ignored}
+    pointwise = replace(fit_linear(x, y), **named)
+    listwise = replace(fit_listwise(x, y, groups), **named)
     scorers = {"pointwise": pointwise, "listwise": listwise}
     # Chosen on the fitting split only; both are reported.
     chosen = max(scorers, key=lambda k: top1(fit, scorers[k]))
@@ -302,7 +299,9 @@ def main() -> int:
     model = replace(placeholder_model(), sentence=sentence)
     rescore(items, model)
     x, y, w = refusal_rows(fit)
-    refusal = replace(fit_linear(x, y, w), features=QUESTION_FEATURES)
+    blank_q = Linear(QUESTION_FEATURES, np.zeros(1), np.ones(1), np.zeros(1), 0.0, question_ignored)
+    x = blank_q.prepare(x)
+    refusal = replace(fit_linear(x, y, w), features=QUESTION_FEATURES, ignored=question_ignored)
     model = replace(model, refusal=refusal)
     rescore(items, model)
     grid = {}
@@ -342,23 +341,39 @@ def main() -> int:
     for split, per in final.items():
         for name, values in per.items():
             print(f"  {split:8s} {name:12s} {values}")
+    report = {
+        "questions": {"fit": len(fit), "heldout": len(held)},
+        "retrieval_recall": recall,
+        "sentence_scorer": sentence_report,
+        "refusal_rule": refusal_report,
+        "extra_margin_grid_fit": margin_report,
+        "metrics": final,
+    }
+    return model, report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=ROOT / "var" / "eval")
+    parser.add_argument("--out", type=Path, default=ROOT / "bot" / "data" / "answer_model.json")
+    args = parser.parse_args()
+    quiet_libraries()
+    started = time.perf_counter()
+    items = examine_all(args.work, settings_from_env().model_cache)
+    held = sum(i.heldout for i in items)
+    print(f"Spørsmål: {len(items)} ({len(items) - held} til tilpasning, {held} holdt utenfor)")
+    variants, reports = {}, {}
+    for name, ignored in ((DEFAULT_MODEL, ()), (LEXICAL, DENSE_FEATURES)):
+        print(f"== {name}")
+        model, reports[name] = fit_variant(items, ignored)
+        variants[name] = model.to_dict()
     data = {
         "about": "Fitted by benchmarks/fit_answer_model.py on ../shared/eval (seed, dev2, "
         "norquad-dev; NorQuAD is CC0, Ivanova et al. 2023). Questions whose id is held out "
         "(bot.evaluate.is_heldout) were not fitted on.",
-        "sentence": sentence.to_dict(),
-        "refusal": refusal.to_dict(),
-        "threshold": threshold,
-        "extra_margin": extra_margin,
-        "measurements": {
-            "questions": {"fit": len(fit), "heldout": len(held)},
-            "retrieval_recall": recall,
-            "sentence_scorer": sentence_report,
-            "refusal_rule": refusal_report,
-            "extra_margin_grid_fit": margin_report,
-            "metrics": final,
-            "seconds": round(time.perf_counter() - started, 1),
-        },
+        "variants": variants,
+        "measurements": reports,
+        "seconds": round(time.perf_counter() - started, 1),
     }
     args.out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
     print(f"Skrev {args.out}")

@@ -50,7 +50,7 @@ class Bot:
     ):
         self.embedder = embedder
         self.mode = mode
-        self.model = model or load_model()
+        self._given_model = model
         self.reload_seconds = RELOAD_CHECK_SECONDS
         self._use(index)
         self._checked = time.monotonic()
@@ -61,6 +61,7 @@ class Bot:
         self.retriever = Retriever(index, self.embedder)
         self.idf = idf_from_tokens(self.retriever.lexical.tokens)
         self.vocabulary = Vocabulary(self.retriever.lexical.vocabulary)
+        self.model = self._given_model or load_model(index.model)
 
     def reload_if_changed(self) -> bool:
         """Switch to a newer index generation if ingest has written one (checked at most

@@ -160,6 +160,9 @@ def unwrap(paragraph: str) -> str:
     out = [lines[0]]
     for line in lines[1:]:
         previous = out[-1]
+        if line.startswith("|") or previous.startswith("|"):  # a table row stays a line
+            out.append(line)
+            continue
         starts_block = line[:1].isupper() or line[:1].isdigit() or bool(_BULLET.match(line))
         ends_block = previous.endswith((".", "!", "?", ":")) or len(previous) < _WRAP_MIN_CHARS
         if _BULLET.match(line) or (starts_block and ends_block):
