@@ -24,6 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ingest.documents import SECTION_SEPARATOR
 from ingest.index import Index
 from ingest.sentences import is_list_item, word_count
 
@@ -63,6 +64,7 @@ def _markers() -> dict[str, re.Pattern]:
     data = question_words()
     out = {k: re.compile(v, re.I) for k, v in data["sentence_markers"].items()}
     out["back_reference"] = re.compile(data["back_reference"]["starts"], re.I)
+    out["link_text"] = re.compile(data["link_text"]["pattern"], re.I)
     return out
 
 
@@ -178,8 +180,11 @@ def candidates(
             continue
         dense = vectors @ query_vector
         heading_terms = terms_of(f"{chunk.title} {chunk.section}")
+        heading = chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1] if chunk.section else ""
         for s, (a, b) in enumerate(chunk.sentences):
             text = chunk.text[a:b]
+            if (a == 0 and text == heading) or _markers()["link_text"].match(text):
+                continue  # a heading or a link text is not a statement
             own = terms_of(text)
             words = word_count(text)
             near = []
@@ -211,7 +216,7 @@ def candidates(
                 float(refers_back(text)),
                 len(own - terms) / len(own) if own else 0.0,
                 math.log1p(words),
-                float(words < 4 or text == chunk.section.rsplit(" › ", 1)[-1]),
+                float(words < 4),
                 float(list_line),
                 float(text.endswith(":")),
                 float(refers_back(text)) * near[0][0],

@@ -91,16 +91,19 @@ def build_query(raw: str, history: Sequence[str] = (), vocabulary: Vocabulary | 
     if not clean.text:
         return Query("", "", "nb", (), (), (), None)
     language = guess_language(clean.text)
-    retrieval = _retrieval_text(clean.text, history)
+    context = _context(clean.text, history)
+    retrieval = f"{context} {clean.text}".strip()
     query = _make(clean.text, retrieval, language, vocabulary, clean.truncated)
     pieces = split_parts(clean.text)
     if len(pieces) < 2:
         return query
     parts = []
     for i, piece in enumerate(pieces):
-        # A part that leans on the first ("… og hvem signerte?") borrows its words.
-        context = pieces[0] if i and len(analyse(piece)) <= BORROW_WORDS else ""
-        parts.append(_make(piece, f"{context} {piece}".strip(), language, vocabulary))
+        # A part that leans on the first ("… og hvem signerte?") borrows its words; a
+        # two-part follow-up keeps the previous question for every part.
+        borrowed = pieces[0] if i and len(analyse(piece)) <= BORROW_WORDS else ""
+        text = f"{context} {borrowed} {piece}"
+        parts.append(_make(piece, " ".join(text.split()), language, vocabulary))
     return Query(**{**query.__dict__, "parts": tuple(parts)})
 
 
@@ -122,8 +125,16 @@ def _make(text, retrieval, language, vocabulary, truncated=False) -> Query:
                  tuple(absent_words), answer_type(text), (), truncated)  # fmt: skip
 
 
-def _retrieval_text(question: str, history: Sequence[str]) -> str:
-    previous = next((h for h in reversed(history) if h and h.strip()), None)
-    if previous is not None and is_follow_up(question):
-        return f"{clean_question(previous).text} {question}"
-    return question
+def _context(question: str, history: Sequence[str]) -> str:
+    """The previous question (cleaned) when `question` is a short follow-up, else ""."""
+    if not is_follow_up(question):
+        return ""
+    earlier = [c for c in (clean_question(h or "").text for h in reversed(history)) if c]
+    # A chain of follow-ups ("Og når startet det?" after "Hva er TRD3.0?") reaches back
+    # to the question that named the topic.
+    context = earlier[:1]
+    for question_before in earlier[1:]:
+        if not is_follow_up(context[0]):
+            break
+        context.insert(0, question_before)
+    return " ".join(context)

@@ -42,7 +42,8 @@ CHUNK_OVERLAP = 0  # in tokens, only inside a sentence too long for one chunk
 HEADER_TOKENS = 96  # title + section path prepended for embedding, at most
 # Where an overlong sentence is cut (a sentence has no paragraph or line breaks).
 SEPARATORS = ["; ", ": ", ", ", " ", ""]
-CHUNKER_VERSION = 3
+# Bump when the readers or the chunking change what a chunk holds: every index rebuilds.
+CHUNKER_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -143,11 +144,15 @@ def chunk_document(
 def _pack(text, count_tokens, budget, splitter) -> list[tuple[int, int]]:
     """Spans of `text` made of whole sentences, each within `budget` tokens."""
     units: list[tuple[int, int]] = []
+    previous_end = 0
     for a, b in sentence_spans(text):
-        line_start = text.rfind("\n", 0, a) + 1
-        marker = LIST_MARKER.match(text, line_start)
-        if marker and marker.end() == a:  # the bullet or number belongs to its item
-            a = line_start
+        raw = previous_end  # where the sentence starts before its bullet or dash is trimmed
+        while raw < a and text[raw].isspace():
+            raw += 1
+        previous_end = b
+        marker = LIST_MARKER.match(text, raw)
+        if marker and marker.end() == a:  # the bullet, number or dash belongs to its item
+            a = raw
         if count_tokens(text[a:b]) <= budget:
             units.append((a, b))
         else:

@@ -48,9 +48,12 @@ def read_pdf(raw: bytes) -> Parsed:
             raise Rejected("kryptert PDF (passordbeskyttet)") from err
         if not decrypted:
             raise Rejected("kryptert PDF (passordbeskyttet)")
+    pages = [page.extract_text() or "" for page in reader.pages]
+    furniture = _running_lines(pages)
     sections = []
-    for number, page in enumerate(reader.pages, start=1):
-        text = _clean_pdf_page(page.extract_text() or "")
+    for number, raw_text in enumerate(pages, start=1):
+        kept = [line for line in raw_text.split("\n") if not _is_furniture(line, furniture)]
+        text = _clean_pdf_page("\n".join(kept))
         if text:
             sections.append(Section(path=(), text=text, page=number))
     if not sections:
@@ -61,9 +64,38 @@ def read_pdf(raw: bytes) -> Parsed:
     return Parsed(title, tuple(sections), updated=updated or published)
 
 
+_PAGE_NUMBER = re.compile(r"^\s*(side|page|s\.)?\s*\d+\s*((av|of|/)\s*\d+)?\s*$", re.I)
+_EDGE_LINES = 3  # running headers and footers sit in a page's first or last lines
+# A bullet that extraction left at the end of the line before its item, or inside a line.
+_TRAILING_BULLET = re.compile(r"[ \t]*[•▪◦][ \t]*\n")
+_INLINE_BULLET = re.compile(r"[ \t]+[•▪◦][ \t]+")
+
+
+def _key(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.split())).casefold()
+
+
+def _running_lines(pages: list[str]) -> set[str]:
+    """Lines (digits ignored) at the top or bottom of more than half the pages: the
+    running header and footer, not content."""
+    if len(pages) < 2:
+        return set()
+    counts: dict[str, int] = {}
+    for text in pages:
+        lines = [line for line in text.split("\n") if line.strip()]
+        for key in {_key(line) for line in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]}:
+            counts[key] = counts.get(key, 0) + 1
+    return {key for key, n in counts.items() if n * 2 > len(pages) and key}
+
+
+def _is_furniture(line: str, running: set[str]) -> bool:
+    return _key(line) in running or bool(_PAGE_NUMBER.match(line)) and bool(line.strip())
+
+
 def _clean_pdf_page(text: str) -> str:
     for ligature, letters in _LIGATURES.items():
         text = text.replace(ligature, letters)
+    text = _INLINE_BULLET.sub("\n• ", _TRAILING_BULLET.sub("\n• ", text))
     paragraphs = (clean_text(p) for p in re.split(r"\n\s*\n", text))
     return "\n\n".join(unwrap(p) for p in paragraphs if p)
 

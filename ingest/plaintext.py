@@ -32,16 +32,37 @@ HEADING_MAX_CHARS = 80  # plain-text headings are shorter than this
 
 def read_text(raw: bytes) -> Parsed:
     text = decode(raw)
-    paragraphs = [unwrap(p) for p in (clean_text(p) for p in re.split(r"\n\s*\n", text)) if p]
+    raw_paragraphs = [p for p in (clean_text(p) for p in re.split(r"\n\s*\n", text)) if p]
+    underlined = [_underlined(p) for p in raw_paragraphs]
     title = ""
-    if paragraphs:
+    if underlined and underlined[0] and underlined[0][0] == 1:
+        title = underlined[0][1]
+        raw_paragraphs, underlined = raw_paragraphs[1:], underlined[1:]
+    paragraphs = [unwrap(p) for p in raw_paragraphs]
+    if not title and paragraphs and not underlined[0]:
         first_line, _, rest = paragraphs[0].partition("\n")
         if len(first_line) < TITLE_MAX_CHARS and (rest or len(paragraphs) > 1):
             title = first_line
             paragraphs = ([rest] if rest else []) + paragraphs[1:]
-    _, sections = build_sections(_text_blocks(paragraphs), title)
+            underlined = [None] + underlined[1:] if rest else underlined[1:]
+    blocks = [
+        (mark[0] + 1, mark[1]) if mark else block
+        for block, mark in zip(_text_blocks(paragraphs), underlined, strict=True)
+    ]
+    _, sections = build_sections(blocks, title)
     updated, published = dates_in_lines(section_lines(sections))
     return Parsed(title, sections, updated=updated or published)
+
+
+_UNDERLINE = re.compile(r"^\s*(=+|-+|~+)\s*$")
+
+
+def _underlined(paragraph: str) -> tuple[int, str] | None:
+    """A setext heading ("Bakgrunn" over "--------"): (1 for "=", 2 otherwise, its text)."""
+    lines = paragraph.split("\n")
+    if len(lines) >= 2 and _UNDERLINE.match(lines[-1]) and len(lines[-1].strip()) >= 3:
+        return (1 if lines[-1].strip()[0] == "=" else 2), " ".join(x.strip() for x in lines[:-1])
+    return None
 
 
 def _text_blocks(paragraphs: Sequence[str]) -> list[Block]:

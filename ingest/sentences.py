@@ -7,9 +7,10 @@ sentence gets its own vector at ingest, and an answer quotes whole sentences. A 
 A sentence ends at . ! ? … (optionally followed by a closing quote or bracket) before
 whitespace and a capital letter, a digit, an opening quote or a dash; or at a line break.
 A full stop does not end a sentence after an abbreviation (`data/abbreviations.txt`:
-"f.eks.", "bl.a.", "kl.", "nr.", "ca."), after a single capital (an initial: "J. R.
-Tolkien"), or after a day number before a month or a lower-case word ("25. februar",
-"19. århundre": the next word is not capitalised, so no boundary is even considered).
+"f.eks.", "bl.a.", "kl.", "nr.", "ca."), after initials ("J. R. R. Tolkien", "H.C.
+Andersen"), or after a day number before a month or a lower-case word ("25. februar",
+"19. århundre": the next word is not capitalised, so no boundary is even considered). A
+dash that opens a quoted reply ("… sa han. – Jeg …") is trimmed like a list bullet.
 
 It does not decide what a sentence means or which one answers a question.
 """
@@ -22,10 +23,12 @@ from pathlib import Path
 
 _DATA = Path(__file__).with_name("data")
 _BOUNDARY = re.compile(
-    r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’»)\]]))[ \t\u00a0]+(?=[\"“«(\[]?[A-ZÆØÅÄÖÜÉ0-9])|\n+"
+    r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’»)\]]))[ \t\u00a0]+"
+    r"(?=(?:[\"“«(\[]|[-–—][ \t\u00a0]+)?[A-ZÆØÅÄÖÜÉ0-9])|\n+"
 )
 _LAST_TOKEN = re.compile(r"(\S+)\.[\"”’»)\]]?$")
-_INITIAL = re.compile(r"^[(\[«\"]?[A-ZÆØÅ]$")
+# One initial or several run together ("J.", "H.C.", "J.R.R.": the final stop is not in it).
+_INITIAL = re.compile(r"^[(\[«\"]?[A-ZÆØÅ](?:\.[A-ZÆØÅ])*$")
 # A bullet, or a number or letter and "." / ")" before a capital (not "1. januar 2018").
 LIST_MARKER = re.compile(r"(?:[-•*–▪◦·][ \t]+|(?:\d{1,2}|[a-z])[.)][ \t]+(?=[\"«(]?[A-ZÆØÅ0-9]))")
 
@@ -47,7 +50,6 @@ def _ends_sentence(before: str) -> bool:
     token = match.group(1)
     if _INITIAL.match(token) or (token.isdigit() and before.strip() == token + "."):
         return False  # an initial, or the number of a numbered line ("1. Søk tidlig")
-        return False
     return token.lstrip('([«"').lower() not in abbreviations()
 
 

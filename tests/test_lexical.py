@@ -1,6 +1,17 @@
 import numpy as np
+import pytest
+from rapidfuzz import fuzz
 
-from bot.lexical import STOPWORDS, LexicalIndex, analyse, words
+from bot.lexical import (
+    FUZZY_SCORE,
+    MIN_RESOLVE_LENGTH,
+    STOPWORDS,
+    LexicalIndex,
+    Vocabulary,
+    analyse,
+    words,
+)
+from bot.query import build_query
 
 TEXTS = [
     "En kombinert stilling deler tiden mellom kommunen og universitetet.",
@@ -81,3 +92,110 @@ def test_nynorsk_words_meet_their_bokmal_forms():
     assert analyse("kombinerte stillingar for forskarar") == analyse(
         "kombinerte stillinger for forskere"
     )
+
+
+# --- Vocabulary: telling a question's words apart --------------------------------------
+
+CORPUS = [
+    "Arena Unikom ble arrangert på Brattørkaia i Trondheim.",
+    "Arbeidsgruppen for universitetsskolene møtes hver måned.",
+    "Kommunen og NTNU signerte samarbeidsavtalen i 2019.",
+    "Styringsgruppa leder arbeidet med kombinerte stillinger.",
+]
+
+
+def _term(word):
+    (term,) = analyse(word)
+    return term
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return Vocabulary(t for text in CORPUS for t in analyse(text))
+
+
+def test_a_corpus_term_is_found_exactly(vocabulary):
+    for word in ("Brattørkaia", "Trondheim", "NTNU", "Unikom", "samarbeidsavtalen", "2019"):
+        term = _term(word)
+        assert term in vocabulary
+        assert vocabulary.resolve(term) == (Vocabulary.EXACT, term)
+
+
+def test_an_inflected_form_is_exact_after_analysis(vocabulary):
+    assert vocabulary.resolve(_term("stillingene")) == (Vocabulary.EXACT, _term("stillinger"))
+
+
+@pytest.mark.parametrize(
+    ("word", "compound"), [("gruppe", "arbeidsgruppen"), ("avtalen", "samarbeidsavtalen")]
+)
+def test_a_part_of_a_compound_is_compound(vocabulary, word, compound):
+    term = _term(word)
+    assert term not in vocabulary and term in _term(compound)
+    assert vocabulary.resolve(term) == (Vocabulary.COMPOUND, term)
+
+
+@pytest.mark.parametrize(
+    ("typo", "right"),
+    [
+        ("bratørkaia", "brattørkaia"),
+        ("Trondhjem", "Trondheim"),
+        ("Unikon", "Unikom"),
+        ("komunen", "kommunen"),
+    ],
+)
+def test_a_typo_of_a_long_word_resolves_to_the_corpus_term(vocabulary, typo, right):
+    term = _term(typo)
+    assert term not in vocabulary and len(term) >= MIN_RESOLVE_LENGTH
+    assert vocabulary.resolve(term) == (Vocabulary.FUZZY, _term(right))
+
+
+@pytest.mark.parametrize(
+    ("short", "corpus_term"), [("ntu", "ntnu"), ("sntf", "sintef"), ("sint", "sintef")]
+)
+def test_a_short_term_is_never_fuzzy_nor_compound(short, corpus_term):
+    # close enough to count as a typo, or a part of a corpus word, if it were long
+    assert fuzz.ratio(short, corpus_term) >= FUZZY_SCORE or short in corpus_term
+    assert len(short) < MIN_RESOLVE_LENGTH
+    vocabulary = Vocabulary([corpus_term, "kommun"])
+    assert vocabulary.resolve(short) == (Vocabulary.ABSENT, short)
+
+
+@pytest.mark.parametrize("word", ["fotball", "sjakk", "gitarist", "xyz", "ærfugl"])
+def test_an_unrelated_word_is_absent(vocabulary, word):
+    term = _term(word)
+    assert term not in vocabulary
+    assert vocabulary.resolve(term) == (Vocabulary.ABSENT, term)
+
+
+def test_an_empty_vocabulary_finds_nothing():
+    assert Vocabulary([]).resolve("brattørkai") == (Vocabulary.ABSENT, "brattørkai")
+
+
+def test_build_query_replaces_a_misspelt_term_with_the_corpus_term(vocabulary):
+    query = build_query("Når var Arena Unikom på Bratørkaia?", vocabulary=vocabulary)
+    assert _term("brattørkaia") in query.terms
+    assert _term("bratørkaia") not in query.terms
+    assert query.absent == () and query.absent_words == ()
+    assert query.text == "Når var Arena Unikom på Bratørkaia?"  # the question is kept as asked
+
+
+def test_build_query_lists_words_found_in_no_document(vocabulary):
+    query = build_query("Hvem spiller sjakk og fotballkampene i Trondhjem?", vocabulary=vocabulary)
+    assert query.absent == (_term("spiller"), _term("sjakk"), _term("fotballkampene"))
+    assert query.absent_words == ("spiller", "sjakk", "fotballkampene")  # as written
+    assert _term("trondheim") in query.terms and _term("trondhjem") not in query.terms
+    assert set(query.absent) <= set(query.terms)
+
+
+def test_absent_words_are_lower_cased_and_listed_once(vocabulary):
+    query = build_query("Fotball, FOTBALL og fotball i Trondheim?", vocabulary=vocabulary)
+    assert query.absent == (_term("fotball"),)
+    assert query.absent_words == ("fotball",)
+    assert query.terms.count(_term("fotball")) == 1
+
+
+def test_the_parts_of_a_two_part_question_are_resolved_too(vocabulary):
+    query = build_query("Når var Unikon, og hvem leder sjakklubben?", vocabulary=vocabulary)
+    one, two = query.parts
+    assert _term("unikom") in one.terms
+    assert _term("sjakklubben") in two.absent

@@ -1,5 +1,8 @@
 """Incremental ingest with the fast hash embedder: reuse, change, delete, rebuild, skip."""
 
+import json
+
+import numpy as np
 import pytest
 
 from ingest.embedding import HashEmbedder
@@ -38,6 +41,10 @@ def _ingest(src, index_dir, model="hash", **kw):
     return report, (made[0] if made else None)
 
 
+def _sentences(index):
+    return sum(len(c.sentences) for c in index.chunks)
+
+
 @pytest.fixture
 def src(tmp_path):
     folder = tmp_path / "docs"
@@ -49,8 +56,11 @@ def src(tmp_path):
 def test_first_ingest_builds_everything(src, tmp_path):
     report, embedder = _ingest(src, tmp_path / "index")
     assert report.status == "rebuilt"
-    assert report.documents == 2 and embedder.embedded == report.chunks
+    assert report.documents == 2 and report.embedded == report.chunks
     index = load_index(tmp_path / "index")
+    # one embed call holds the chunks and all their sentences ("Del" and the body)
+    assert report.embedded_sentences == _sentences(index) == 4
+    assert embedder.embedded == report.chunks + report.embedded_sentences
     assert {c.doc_id for c in index.chunks} == {"a.md", "sub/b.md"}
     assert any("æøå" in c.text for c in index.chunks)
     manifest = read_manifest(tmp_path / "index")
@@ -78,7 +88,9 @@ def test_changed_and_deleted_documents(src, tmp_path):
     assert report.status == "updated"
     assert report.changed == ["a.md"] and report.added == ["c.md"]
     assert report.removed == ["sub/b.md"]
-    assert embedder.embedded == 2  # only the changed and the new document
+    # only the changed and the new document: one chunk and two sentences each
+    assert report.embedded == 2 and report.embedded_sentences == 4
+    assert embedder.embedded == report.embedded + report.embedded_sentences
     texts = " ".join(c.text for c in load_index(tmp_path / "index").chunks)
     assert "fysioterapi" in texts and "Arena Unikom" not in texts and "Kombinerte" not in texts
 
@@ -86,13 +98,15 @@ def test_changed_and_deleted_documents(src, tmp_path):
 def test_changed_chunker_setting_rebuilds_everything(src, tmp_path):
     first, _ = _ingest(src, tmp_path / "index")
     report, embedder = _ingest(src, tmp_path / "index", chunk_tokens=64)
-    assert report.status == "rebuilt" and embedder.embedded == report.chunks
+    assert report.status == "rebuilt" and report.embedded == report.chunks
+    assert embedder.embedded == report.chunks + _sentences(load_index(tmp_path / "index"))
 
 
 def test_changed_model_rebuilds_everything(src, tmp_path):
     _ingest(src, tmp_path / "index")
     report, embedder = _ingest(src, tmp_path / "index", model="hash-other")
-    assert report.status == "rebuilt" and embedder.embedded == report.chunks
+    assert report.status == "rebuilt" and report.embedded == report.chunks
+    assert embedder.embedded == report.chunks + _sentences(load_index(tmp_path / "index"))
     assert read_manifest(tmp_path / "index")["model"] == "hash-other"
 
 
@@ -141,3 +155,69 @@ def test_a_running_bot_switches_to_a_new_generation_and_keeps_the_old_on_failure
     current = bot.index.generation
     _ingest(src, index_dir, model="hash-other")
     assert bot.search("fysioterapi") and bot.index.generation == current
+
+
+def _by_doc(index):
+    """Per document: its chunk texts, chunk vectors and sentence vectors, in order."""
+    vectors, out = index.vectors(), {}
+    for position, chunk in enumerate(index.chunks):
+        texts, chunk_vectors, sentence_vectors = out.setdefault(chunk.doc_id, ([], [], []))
+        texts.append(chunk.text)
+        chunk_vectors.append(vectors[position])
+        sentence_vectors.append(np.array(index.chunk_sentence_vectors(position)))
+    return out
+
+
+def test_incremental_ingest_reembeds_only_the_changed_documents_sentences(tmp_path):
+    src = tmp_path / "docs"
+    long_body = " ".join(
+        f"Fristen for søknad nummer {i} er {i % 28 + 1}. februar 2025 kl. 12.00." for i in range(40)
+    )
+    _write(src, "stabil.md", long_body, title="Frister")
+    _write(src, "endres.md", "Arena Unikom ble arrangert 19. oktober 2019. Det kom ca. 300 folk.")
+    index_dir = tmp_path / "index"
+    _ingest(src, index_dir, chunk_tokens=64)
+    before = _by_doc(load_index(index_dir))
+    assert len(before["stabil.md"][0]) > 1  # the stable document spans several chunks
+
+    _write(src, "endres.md", "Konferansen flyttes til 3. mars 2020. Påmelding skjer på nett!")
+    report, embedder = _ingest(src, index_dir, chunk_tokens=64)
+    index = load_index(index_dir)
+    changed = [c for c in index.chunks if c.doc_id == "endres.md"]
+    assert report.status == "updated" and report.changed == ["endres.md"]
+    assert report.embedded == len(changed) == 1
+    assert [c.sentence_texts() for c in changed] == [
+        ["Del", "Konferansen flyttes til 3. mars 2020.", "Påmelding skjer på nett!"]
+    ]
+    assert report.embedded_sentences == 3
+    assert embedder.embedded == report.embedded + report.embedded_sentences
+
+    after = _by_doc(index)
+    texts, chunk_vectors, sentence_vectors = after["stabil.md"]
+    assert texts == before["stabil.md"][0]
+    assert all(
+        np.array_equal(a, b) for a, b in zip(chunk_vectors, before["stabil.md"][1], strict=True)
+    )
+    assert all(
+        np.array_equal(a, b) for a, b in zip(sentence_vectors, before["stabil.md"][2], strict=True)
+    )
+    # every chunk's rows are the vectors of its own sentences, old and new alike
+    for position, chunk in enumerate(index.chunks):
+        expected = HashEmbedder().embed_passages(chunk.sentence_embedding_texts())
+        assert np.allclose(index.chunk_sentence_vectors(position), expected)
+    assert read_manifest(index_dir)["sentences"] == len(index.sentence_vectors)
+
+
+def test_an_index_of_the_old_format_is_rebuilt_with_sentence_vectors(src, tmp_path):
+    index_dir = tmp_path / "index"
+    first, _ = _ingest(src, index_dir)
+    manifest_path = index_dir / first.generation / "manifest.json"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    manifest["format_version"] = 1
+    manifest_path.write_text(json.dumps(manifest), "utf-8")
+    (index_dir / first.generation / "sentences.npy").unlink()
+    report, embedder = _ingest(src, index_dir)  # same documents, but nothing is reusable
+    assert report.status == "rebuilt" and report.embedded == report.chunks == 2
+    index = load_index(index_dir)
+    assert report.embedded_sentences == len(index.sentence_vectors) == _sentences(index)
+    assert embedder.embedded == report.chunks + report.embedded_sentences
