@@ -68,6 +68,7 @@ SETS = (
 )
 EXTRA_MARGINS = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)  # in logits below the best; 0: never
 REGULARISATION = 1.0  # sklearn's C; the features are standardised first
+SMOOTHING = 5  # threshold grid steps averaged
 LISTWISE_L2 = 0.01  # the conditional logit's ridge penalty, per part
 
 
@@ -307,10 +308,12 @@ def fit_variant(items: list[Item], ignored: tuple[str, ...]) -> tuple[AnswerMode
     grid = {}
     for threshold in np.round(np.arange(0.05, 0.96, 0.025), 3):
         grid[float(threshold)] = balanced(decision_rates(fit, float(threshold)))
-    best_score = max(grid.values())
-    # The middle of the best plateau, not its edge.
-    plateau = [t for t, v in grid.items() if v >= best_score - 1e-9]
-    threshold = float(plateau[len(plateau) // 2])
+    # The grid is noisy (a few questions flip at each step): the best of its moving
+    # average over SMOOTHING steps, not a lucky spike at an edge.
+    values = np.array(list(grid.values()))
+    smooth = np.convolve(values, np.ones(SMOOTHING) / SMOOTHING, mode="same")
+    threshold = float(list(grid)[int(np.argmax(smooth[SMOOTHING // 2 : -(SMOOTHING // 2)]))
+                                 + SMOOTHING // 2])  # fmt: skip
     model = replace(model, threshold=threshold)
     rescore(items, model)
     refusal_report = {

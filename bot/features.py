@@ -45,7 +45,7 @@ SENTENCE_FEATURES = (
     "top_document",
 )  # fmt: skip
 QUESTION_FEATURES = (
-    "best_logit", "coverage", "absent_share", "absent_any", "dense_top",
+    "best_logit", "coverage", "absent_share", "absent_rarity_share", "dense_top",
     "sentence_dense_top", "agreement", "type_missing", "best_lexical", "terms",
     "absent_rarity", "absent_rare", "best_type_match", "margin",
 )  # fmt: skip
@@ -288,7 +288,7 @@ def question_features(
         float(logits[best]) if best >= 0 else -10.0,
         covered / weight,
         absent / weight,
-        float(bool(query.absent)),
+        sum(rarities) / (sum(rarity(w, query.language) for w in query.words) or 1.0),
         passages[0].dense if passages else 0.0,
         float(found.matrix[best, 0]) if best >= 0 else 0.0,
         float(agreement),

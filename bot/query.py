@@ -52,6 +52,7 @@ class Query:
     terms: tuple[str, ...]  # content terms of retrieval_text, resolved to corpus terms
     absent: tuple[str, ...]  # content terms found nowhere in the corpus
     absent_words: tuple[str, ...]  # the same, as written (lower case)
+    words: tuple[str, ...]  # every content word of retrieval_text, as written (lower case)
     answer_type: str | None  # one of ANSWER_TYPES, or None
     parts: tuple[Query, ...] = ()  # the parts of a two-part question (else empty)
     truncated: bool = False
@@ -89,7 +90,7 @@ def build_query(raw: str, history: Sequence[str] = (), vocabulary: Vocabulary | 
     """The `Query` for `raw`; `history` holds the asker's earlier questions, oldest first."""
     clean = clean_question(raw)
     if not clean.text:
-        return Query("", "", "nb", (), (), (), None)
+        return Query("", "", "nb", (), (), (), (), None)
     language = guess_language(clean.text)
     context = _context(clean.text, history)
     retrieval = f"{context} {clean.text}".strip()
@@ -108,11 +109,12 @@ def build_query(raw: str, history: Sequence[str] = (), vocabulary: Vocabulary | 
 
 
 def _make(text, retrieval, language, vocabulary, truncated=False) -> Query:
-    terms, absent, absent_words, seen = [], [], [], set()
+    terms, absent, absent_words, seen, written = [], [], [], set(), []
     for word, term in analyse_pairs(retrieval):
         if term in seen:
             continue
         seen.add(term)
+        written.append(word)
         if vocabulary is None:
             terms.append(term)
             continue
@@ -122,7 +124,7 @@ def _make(text, retrieval, language, vocabulary, truncated=False) -> Query:
             absent.append(term)
             absent_words.append(word)
     return Query(text, retrieval, language, tuple(dict.fromkeys(terms)), tuple(absent),
-                 tuple(absent_words), answer_type(text), (), truncated)  # fmt: skip
+                 tuple(absent_words), tuple(written), answer_type(text), (), truncated)  # fmt: skip
 
 
 def _context(question: str, history: Sequence[str]) -> str:

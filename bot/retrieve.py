@@ -39,6 +39,8 @@ CANDIDATES = 30  # from each ranking, before fusion
 DENSE_WEIGHT = 1.0
 BM25_WEIGHT = 1.0
 RRF_K = 10
+# A third ranking: chunks by their best sentence's cosine (sentence vectors are stored).
+SENTENCE_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ class Retriever:
         self.embedder = embedder
         self.lexical = LexicalIndex([c.embedding_text() for c in index.chunks])
         self.dense_weight, self.bm25_weight, self.rrf_k = DENSE_WEIGHT, BM25_WEIGHT, RRF_K
+        self.sentence_weight = SENTENCE_WEIGHT
+        # Which chunk each sentence row belongs to, for ranking chunks by their best sentence.
+        offsets = index.sentence_offsets
+        self._sentence_chunk = np.repeat(np.arange(len(index.chunks)), np.diff(offsets))
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed_queries([text])[0]
@@ -92,12 +98,22 @@ class Retriever:
             allowed = np.array([c.doc_id == doc_id for c in self.index.chunks])
         dense_rank = _ranks(np.where(allowed, dense, -np.inf), CANDIDATES)
         bm25_rank = _ranks(np.where(allowed & (bm25 > 0), bm25, -np.inf), CANDIDATES)
+        sentence_rank = np.zeros(n, np.int64)
+        if query_vector is not None and self.sentence_weight and len(self._sentence_chunk):
+            best = np.full(n, -np.inf)
+            np.maximum.at(best, self._sentence_chunk, self.index.sentence_vectors @ query_vector)
+            sentence_rank = _ranks(np.where(allowed, best, -np.inf), CANDIDATES)
         if mode == "dense":
             fused = np.where(allowed, dense, -np.inf)
         elif mode == "bm25":
             fused = np.where(allowed & (bm25 > 0), bm25, -np.inf)
         else:
             fused = fuse(dense_rank, bm25_rank, self.dense_weight, self.bm25_weight, self.rrf_k)
+            if sentence_rank.any():
+                hit = sentence_rank > 0
+                fused[hit] = np.where(np.isfinite(fused[hit]), fused[hit], 0.0) + (
+                    self.sentence_weight / (self.rrf_k + sentence_rank[hit])
+                )
             fused[~allowed] = -np.inf
         order = [i for i in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[i])]
         return [
