@@ -46,6 +46,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from scipy.optimize import minimize  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from bot.answer import compose_answer  # noqa: E402
@@ -243,6 +244,18 @@ def decision_rates(items: list[Item], threshold: float) -> dict[str, tuple[float
     return out
 
 
+def auc_by_set(items: list[Item]) -> dict[str, float]:
+    """Per set: ROC AUC of P(answerable) (of the weakest part) for in scope vs not."""
+    out = {}
+    for name in dict.fromkeys(i.set_name for i in items):
+        group = [i for i in items if i.set_name == name]
+        labels = [i.in_scope for i in group]
+        if len(set(labels)) == 2:
+            scores = [min(p.answerable for p in i.parts) for i in group]
+            out[name] = round(float(roc_auc_score(labels, scores)), 4)
+    return out
+
+
 def balanced(rates: dict[str, tuple[float, float]]) -> float:
     return float(np.mean([(a + r) / 2 for a, r in rates.values()]))
 
@@ -319,6 +332,7 @@ def fit_variant(items: list[Item], ignored: tuple[str, ...]) -> tuple[AnswerMode
     refusal_report = {
         "threshold_grid_fit_balanced": {str(t): round(v, 4) for t, v in grid.items()},
         "fit": decision_rates(fit, threshold), "heldout": decision_rates(held, threshold),
+        "auc_fit": auc_by_set(fit), "auc_heldout": auc_by_set(held),
     }  # fmt: skip
     print(
         f"Avvisning: terskel {threshold}",

@@ -47,7 +47,8 @@ SENTENCE_FEATURES = (
 QUESTION_FEATURES = (
     "best_logit", "coverage", "absent_share", "absent_rarity_share", "dense_top",
     "sentence_dense_top", "agreement", "type_missing", "best_lexical", "terms",
-    "absent_rarity", "absent_rare", "best_type_match", "margin",
+    "absent_rarity", "absent_rare", "best_type_match", "margin", "dense_z_top",
+    "sentence_z_top",
 )  # fmt: skip
 RARE_ZIPF_RARITY = 0.5  # rarity above this (Zipf below 3: a name, a term) counts as rare
 
@@ -299,4 +300,6 @@ def question_features(
         float(sum(r > RARE_ZIPF_RARITY for r in rarities)),
         best_type,
         margin,
+        max((p.dense_z for p in passages), default=0.0),
+        max((p.sentence_z for p in passages), default=0.0),
     ])  # fmt: skip

@@ -29,7 +29,7 @@ from .features import QUESTION_FEATURES, SENTENCE_FEATURES
 
 # Features that come from the embedding model's cosine scale.
 DENSE_FEATURES = ("dense", "dense_gap", "prev_dense", "next_dense", "passage_dense_gap",
-                  "dense_top", "sentence_dense_top")  # fmt: skip
+                  "dense_top", "sentence_dense_top", "dense_z_top", "sentence_z_top")  # fmt: skip
 
 MODEL_FILE = Path(__file__).with_name("data") / "answer_model.json"
 

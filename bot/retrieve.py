@@ -54,6 +54,10 @@ class Passage:
     bm25: float
     dense_rank: int | None  # 1-based, None when outside the candidates
     bm25_rank: int | None
+    # How far the passage stands out from the whole index for this question, in standard
+    # deviations: its cosine among all chunks', its best sentence's among all sentences'.
+    dense_z: float = 0.0
+    sentence_z: float = 0.0
 
 
 class Retriever:
@@ -99,10 +103,15 @@ class Retriever:
         dense_rank = _ranks(np.where(allowed, dense, -np.inf), CANDIDATES)
         bm25_rank = _ranks(np.where(allowed & (bm25 > 0), bm25, -np.inf), CANDIDATES)
         sentence_rank = np.zeros(n, np.int64)
+        best = np.zeros(n)
+        sentence_z = np.zeros(n)
         if query_vector is not None and self.sentence_weight and len(self._sentence_chunk):
+            cosines = self.index.sentence_vectors @ query_vector
             best = np.full(n, -np.inf)
-            np.maximum.at(best, self._sentence_chunk, self.index.sentence_vectors @ query_vector)
+            np.maximum.at(best, self._sentence_chunk, cosines)
             sentence_rank = _ranks(np.where(allowed, best, -np.inf), CANDIDATES)
+            sentence_z = _z_scores(best, cosines)
+        dense_z = _z_scores(dense, dense) if query_vector is not None else np.zeros(n)
         if mode == "dense":
             fused = np.where(allowed, dense, -np.inf)
         elif mode == "bm25":
@@ -125,6 +134,8 @@ class Retriever:
                 bm25=float(bm25[i]),
                 dense_rank=_rank_or_none(dense_rank[i]),
                 bm25_rank=_rank_or_none(bm25_rank[i]),
+                dense_z=float(dense_z[i]),
+                sentence_z=float(sentence_z[i]),
             )
             for i in order
         ]
@@ -161,6 +172,14 @@ def _ranks(scores: np.ndarray, limit: int) -> np.ndarray:
     for rank, i in enumerate(order, start=1):
         ranks[i] = rank
     return ranks
+
+
+def _z_scores(values: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """`values` in standard deviations of `population` from its mean (0 when flat)."""
+    spread = float(np.std(population))
+    if not np.isfinite(spread) or spread < 1e-9:
+        return np.zeros(len(values))
+    return (values - float(np.mean(population))) / spread
 
 
 def _rank_or_none(rank: int) -> int | None:

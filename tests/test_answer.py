@@ -1,350 +1,290 @@
-"""Answer composition: verbatim cited sentences, markers, length, language, question kinds.
+"""Composed answers (answer engine v2): verbatim cited sentences, markers, framing, lists,
+back-references, two-part questions and the honest no-answer.
 
-Direct `compose_answer` calls use hand-made passages (with scripted sentence similarities
-where a test needs to control the ranking); the `Bot` tests run the real retrieval and
-answer code over a small hand-written corpus indexed with the hash embedder.
+Everything runs the real query, retrieval, feature and answer code over small hand-written
+corpora indexed with the hash embedder (so the "lexical" answer model is used). Where a
+test needs a particular sentence to win, it builds the `Examined` by hand: real candidate
+rows from `features.candidates`, with logits it chooses.
 """
 
-import math
+from __future__ import annotations
+
 import re
 
 import numpy as np
 import pytest
 
 from bot.answer import (
+    ANSWERED,
     EMPTY_TEXT,
     FRAMING,
+    LIST_BULLET,
+    LIST_MAX_WORDS,
     MAX_SENTENCES,
     MAX_WORDS,
+    NO_ANSWER,
     NO_ANSWER_TEXT,
+    PART_MISSING,
     compose_answer,
-    idf_from_tokens,
-    kind_bonus,
-    question_kind,
 )
-from bot.lexical import analyse
-from bot.retrieve import Passage
+from bot.evidence import Examined
+from bot.features import QUESTION_FEATURES, candidates, refers_back
+from bot.query import question_words
+from bot.retrieve import TOP_K
 from bot.service import TRUNCATED_NOTICE, Bot
-from bot.text import word_count
-from ingest.chunking import Chunk
+from ingest.documents import SECTION_SEPARATOR
 from ingest.embedding import HashEmbedder
+from ingest.index import load_index
 from ingest.pipeline import run_ingest
+from ingest.sentences import word_count
 
-PREFIX = {lang: framing.split("«")[0] for lang, framing in FRAMING.items()}
-
-
-# ------------------------------------------------------------------------------ helpers
-
-
-def _passage(text, rank=1, doc_id="avtalen.md", title="Samarbeidsavtalen", section=""):
-    chunk = Chunk(f"{doc_id}#{rank}", doc_id, title, section, "https://example.org/a",
-                  "2021-03-15", "nb", None, rank, text)  # fmt: skip
-    return Passage(chunk, rank, 1.0 / rank, 0.8, 1.0, rank, rank)
-
-
-def _parse(answer):
-    """(framing, [(sentence, marker number), ...]) from an answer's text."""
-    framing, sep, body = answer.text.partition(": ")
-    assert sep, answer.text
-    parts = re.split(r" ?\[(\d+)\] ?", body)
-    assert parts[-1] == "", f"the answer must end with a marker: {answer.text!r}"
-    return framing, [(parts[i], int(parts[i + 1])) for i in range(0, len(parts) - 1, 2)]
-
-
-def _check_answer(answer):
-    """Every property a composed answer must have; returns the quoted sentences."""
-    assert answer.status == "answered"
-    framing, pieces = _parse(answer)
-    assert framing.startswith(PREFIX[answer.language])
-    assert pieces and len(pieces) <= MAX_SENTENCES
-    numbers = [n for _, n in pieces]
-    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
-    assert set(numbers) == {c.n for c in answer.citations}  # each marker cites, each cited
-    assert list(dict.fromkeys(numbers)) == sorted(set(numbers))  # numbered by first use
-    for sentence, n in pieces:
-        citation = answer.citations[n - 1]
-        assert sentence and sentence in citation.passage.chunk.text
-        assert sentence in citation.quote
-    for citation in answer.citations:
-        # a passage's quoted sentences are consecutive in the answer, in its quote's order
-        assert " ".join(s for s, n in pieces if n == citation.n) == citation.quote
-        text = citation.passage.chunk.text
-        assert [text[a:b] for a, b in citation.quotes] == [s for s, n in pieces if n == citation.n]
-    words = sum(word_count(s) for s, _ in pieces)
-    assert words <= MAX_WORDS or len(pieces) == 1
-    first = answer.citations[0].passage.chunk
-    assert f"«{first.title or first.doc_id}»" in framing
-    return [s for s, _ in pieces]
-
-
-def _hash_compose(question, passages, language="nb"):
-    embedder = HashEmbedder()
-    idf = idf_from_tokens([analyse(p.chunk.embedding_text()) for p in passages])
-    return compose_answer(question, language, passages, embedder.embed_queries([question])[0],
-                          embedder.embed_passages, idf)  # fmt: skip
-
-
-def _scripted(cosines):
-    """An `embed` whose sentence vectors have the given cosine with the query [1, 0].
-
-    `cosines` maps a piece of sentence text to its cosine; other sentences get 0.
-    """
-
-    def embed(texts):
-        rows = []
-        for text in texts:
-            c = next((v for key, v in cosines.items() if key in text), 0.0)
-            rows.append([c, math.sqrt(1 - c * c)])
-        return np.asarray(rows, np.float32)
-
-    return embed
-
-
-def _scripted_compose(question, passages, cosines, language="nb"):
-    return compose_answer(question, language, passages, np.array([1.0, 0.0], np.float32),
-                          _scripted(cosines), lambda term: 1.0)  # fmt: skip
-
-
-PROGRAMME = [
-    _passage(
-        "KS definerer innovasjon som Nytt, nyttig og nyttiggjort. I TRD3.0 handler innovasjon "
-        "om at nye og nyttige løsninger, skapt i samarbeid mellom kommune og universitet, tas i "
-        "bruk i kommunen. Resultatet kan være alt fra små forbedringer til store forandringer.",
-        rank=1, doc_id="trd.md", title="Hva bidrar TRD 3.0 til?", section="Innovasjon i kommunen",
-    ),
-    _passage(
-        "Kombinerte og delte stillinger\n\nKombinerte stillinger er et viktig virkemiddel for å "
-        "redusere avstand mellom praksisfeltet, forskning og utdanningene. En foreløpig "
-        "utredning ble laget i 2018, med utgangspunkt i området Helse og velferd.",
-        rank=2, doc_id="trd.md", title="Hva bidrar TRD 3.0 til?",
-        section="Nye måter å samarbeide på › Kombinerte og delte stillinger",
-    ),
-    _passage(
-        "Unikom-nettverket samler nærmere 40 kommuner og institusjoner. Det finnes 16 slike "
-        "partnerskap i Norge. Arena Unikom ble arrangert for første gang høsten 2019.",
-        rank=3, doc_id="unikom.md", title="Unikom",
-    ),
-    _passage(
-        "Les mer om universitetsskolene\n\nUniversitetsskolene flytter forskeren inn i "
-        "klasserommet, bl.a. i Trondheim. Lærere og forskere utvikler undervisningen sammen.",
-        rank=4, doc_id="skoler.md", title="Universitetsskoler",
-    ),
-]  # fmt: skip
-
-
-# --------------------------------------------------------------- compose_answer, direct
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "Hvordan definerer KS innovasjon?",
-        "Hva er kombinerte stillinger?",
-        "Hvor mange kommuner samler Unikom-nettverket?",
-        "Når ble Arena Unikom arrangert for første gang?",
-        "Hvem utvikler undervisningen på universitetsskolene?",
-        "innovasjon kommune universitet forskning",
-    ],
-)
-def test_each_answer_sentence_is_copied_verbatim_from_the_passage_it_cites(question):
-    _check_answer(_hash_compose(question, PROGRAMME))
-
-
-def test_sentences_from_two_passages_get_markers_in_order_of_first_use():
-    passages = [
-        _passage("Avtalen omtales i flere dokumenter fra programmet.", rank=1, doc_id="a.md"),
-        _passage("Avtalen gjelder forskning. Avtalen gjelder også utdanning.", rank=2,
-                 doc_id="b.md", title="Forskning"),
-        _passage("Avtalen fornyes hvert femte år.", rank=3, doc_id="c.md", title="Fornyelse"),
-    ]  # fmt: skip
-    cosines = {"omtales": 0.5, "forskning": 0.9, "utdanning": 0.1, "fornyes": 0.88}
-    answer = _scripted_compose("Qwxz zqwx?", passages, cosines)
-    sentences = _check_answer(answer)
-    assert sentences == ["Avtalen gjelder forskning.", "Avtalen fornyes hvert femte år."]
-    assert answer.text.endswith(
-        ": Avtalen gjelder forskning. [1] Avtalen fornyes hvert femte år. [2]"
-    )
-    assert [c.passage.chunk.doc_id for c in answer.citations] == ["b.md", "c.md"]
-    assert answer.text.startswith("Ifølge «Forskning»: ")
-
-
-def test_sentences_of_one_passage_keep_document_order():
-    passage = _passage("Avtalen ble inngått etter lange forhandlinger. Avtalen gjelder forskning.")
-    answer = _scripted_compose("Qwxz zqwx?", [passage], {"forhandlinger": 0.86, "forskning": 0.9})
-    assert _check_answer(answer) == [
-        "Avtalen ble inngått etter lange forhandlinger.",
-        "Avtalen gjelder forskning.",
-    ]
-    assert len(answer.citations) == 1 and len(answer.citations[0].quotes) == 2
-
-
-def test_at_most_three_sentences_are_quoted():
-    text = " ".join(f"Avtalen har punkt nummer {i}." for i in range(1, 7))
-    answer = _scripted_compose("Qwxz zqwx?", [_passage(text)], {"Avtalen": 0.9})
-    assert len(_check_answer(answer)) == MAX_SENTENCES == 3
-
-
-def test_quoted_words_stay_within_the_limit():
-    sentence = "Avtalen beskriver {} " + " ".join(["samarbeid"] * 21) + "."
-    text = " ".join(sentence.format(name) for name in ("Alfa", "Beta", "Gamma"))
-    assert word_count(sentence.format("Alfa")) == 24
-    answer = _scripted_compose("Qwxz zqwx?", [_passage(text)], {"Avtalen": 0.9})
-    sentences = _check_answer(answer)
-    assert len(sentences) == 2
-    assert sum(word_count(s) for s in sentences) <= MAX_WORDS == 60
-
-
-def test_a_single_sentence_longer_than_the_limit_is_quoted_whole_and_alone():
-    long = "Avtalen omfatter " + " ".join(f"område{i}" for i in range(70)) + "."
-    passage = _passage(f"{long} Avtalen er kort.")
-    answer = _scripted_compose("Qwxz zqwx?", [passage], {"omfatter": 0.9, "kort": 0.89})
-    assert _check_answer(answer) == [long]
-    assert word_count(long) > MAX_WORDS
-
-
-def test_headings_fragments_and_link_texts_are_not_quoted():
-    text = "Om avtalen\n\nLes mer om avtalen her\n\nAvtalen!\n\nAvtalen gjelder i fem år."
-    passage = _passage(text, section="Samarbeid › Om avtalen")
-    answer = _scripted_compose("Qwxz zqwx?", [passage], {"avtalen": 0.9, "Avtalen": 0.9})
-    assert _check_answer(answer) == ["Avtalen gjelder i fem år."]
-    assert answer.text.startswith("Ifølge «Samarbeidsavtalen» (Om avtalen): ")
-
-
-def test_passages_with_nothing_quotable_give_the_no_answer():
-    passage = _passage("Om avtalen\n\nLes mer her\n\nJa.", section="Om avtalen")
-    for language in ("nb", "nn", "en"):
-        answer = _scripted_compose("Qwxz zqwx?", [passage], {}, language)
-        assert answer.status == "no_answer"
-        assert answer.citations == ()
-        assert answer.text == NO_ANSWER_TEXT[language]
-        assert "[1]" not in answer.text
-    assert _scripted_compose("Qwxz?", [], {}).status == "no_answer"
-
-
-@pytest.mark.parametrize("language", ["nb", "nn", "en"])
-def test_the_framing_is_in_the_given_language(language):
-    answer = _hash_compose("Hvordan definerer KS innovasjon?", PROGRAMME, language)
-    assert answer.language == language
-    assert answer.text.startswith(
-        FRAMING[language].format(title="Hva bidrar TRD 3.0 til?") + " (Innovasjon i kommunen): "
-    )
-
-
-def test_the_framing_falls_back_to_the_document_id_without_a_title():
-    passage = _passage("Avtalen gjelder i fem år.", doc_id="notat.txt", title="")
-    answer = _scripted_compose("Qwxz?", [passage], {"Avtalen": 0.9})
-    assert answer.text == "Ifølge «notat.txt»: Avtalen gjelder i fem år. [1]"
-
-
-# ------------------------------------------------------------------------ question kinds
-
-
-@pytest.mark.parametrize(
-    ("question", "kind"),
-    [
-        ("Hvor mange kommuner er med?", ("count", "")),
-        ("Kor mykje kostar det?", ("count", "")),
-        ("How many partnerships are there?", ("count", "")),
-        ("Når ble avtalen signert?", ("time", "")),
-        ("Kva tid starta prosjektet?", ("time", "")),
-        ("Hvilket år startet Unikom?", ("time", "")),
-        ("When was the agreement signed?", ("time", "")),
-        ("Hva er Unikom?", ("definition", "Unikom")),
-        ("What is the cooperation agreement?", ("definition", "the cooperation agreement")),
-        ("Hvordan definerer KS innovasjon?", None),
-    ],
-)
-def test_question_kind(question, kind):
-    assert question_kind(question) == kind
-
-
-def test_kind_bonus_rewards_the_asked_for_shape():
-    count, time, definition = (question_kind(q) for q in
-                               ("Hvor mange?", "Når?", "Hva er Unikom?"))  # fmt: skip
-    assert kind_bonus(count, "", "Det finnes 16 partnerskap.") > 0
-    assert kind_bonus(count, "", "Det finnes partnerskap.") == 0
-    assert kind_bonus(time, "", "Avtalen ble signert høsten 2019.") > 0
-    assert kind_bonus(time, "", "Avtalen ble signert av rektor.") == 0
-    assert kind_bonus(definition, "", "Unikom er et nettverk.") > 0
-    assert kind_bonus(definition, "", "Arena Unikom arrangeres hvert år i Trondheim.") == 0
-    assert kind_bonus(definition, "", "Et nettverk er det nok. Unikom er et nettverk.") == 0
-    assert kind_bonus(None, "", "Unikom er et nettverk fra 2019 med 40 kommuner.") == 0
-
-
-# Two sentences equally similar to the question and sharing its words; the one with the
-# asked-for shape comes second, so only the kind can put it first.
-@pytest.mark.parametrize(
-    ("question", "plain", "shaped"),
-    [
-        ("Hvor mange partnerskap finnes i Norge?",
-         "Partnerskap finnes over hele Norge.", "Norge har 16 slike partnerskap."),
-        ("Når ble avtalen signert?",
-         "Avtalen ble signert av rektor og ordfører.", "Avtalen ble signert i 2017."),
-        ("Hva er Unikom?",
-         "Unikom arrangeres hvert år i Trondheim.", "Unikom er et nettverk av kommuner."),
-    ],
-)  # fmt: skip
-def test_the_sentence_of_the_asked_for_kind_is_preferred(question, plain, shaped):
-    passage = _passage(f"{plain} {shaped}")
-    answer = _scripted_compose(question, [passage], {plain: 0.8, shaped: 0.8})
-    assert _check_answer(answer) == [shaped]
-    # Without the kind the two tie and both are quoted, the plain one first.
-    neutral = _scripted_compose("Qwxz zqwx?", [passage], {plain: 0.8, shaped: 0.8})
-    assert _check_answer(neutral) == [plain, shaped]
-
-
-# ------------------------------------------------------------------- the Bot, end to end
-
-FAQ = {
+CORPUS = {
     "avtalen.md": """---
 title: Samarbeidsavtalen
+url: https://example.org/avtalen
 updated: 2021-03-15
 lang: nb
-url: https://example.org/avtalen
 ---
 
-## Hva er samarbeidsavtalen?
+## Om avtalen
 
 Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune. Den gjelder for fem år om gangen.
 
-## Når ble samarbeidsavtalen signert?
+Les mer om samarbeidsavtalen her
 
-Samarbeidsavtalen ble signert av rektor og ordfører. Samarbeidsavtalen ble signert i 2017.
+## Signering
 
-## Hvor mange kommuner er med i Unikom?
+Samarbeidsavtalen ble signert i januar 2018 av rektor og ordfører.
 
-Unikom-nettverket har kommuner fra hele landet. Nærmere 40 kommuner er med i Unikom.
+## Satsingsområder
+
+Avtalen har fire satsingsområder:
+
+- Helse og velferd
+- Oppvekst og utdanning
+- Smart by og klima
+- Kultur og idrett
+
+Hvert satsingsområde har en egen prosjektleder.
+""",
+    "biocosmos.md": """---
+title: BioCosmos
+url: https://example.org/biocosmos
+updated: 2022-01-10
+lang: nb
+---
+
+## Ledelse
+
+Dag Erlandsen er daglig leder i stiftelsen BioCosmos. Han sier stiftelsen ønsker å være en motvekt til ateismen.
+
+## Økonomi
+
+Det er private givere som betaler driften av stiftelsen hvert år.
+""",
+    "unikom.md": """---
+title: Unikom
+url: https://example.org/unikom
+updated: 2020-05-01
+lang: nb
+---
+
+## Nettverket
+
+Unikom-nettverket samler nærmere 40 kommuner og institusjoner i hele landet. Arena Unikom ble arrangert for første gang høsten 2019. Dette var den første nasjonale konferansen om universitetskommuner.
 """,
     "stillingar.md": """---
 title: Kombinerte stillingar
+url: https://example.org/stillingar
 updated: 2022-08-12
 lang: nn
 ---
 
-## Kva er ei kombinert stilling?
+## Kva er ei kombinert stilling
 
 Ei kombinert stilling er ei stilling som er delt mellom kommunen og universitetet.
 """,
     "agreement.md": """---
 title: About the agreement
+url: https://example.org/agreement
+updated: 2023-02-01
 lang: en
 ---
 
-## What is the cooperation agreement?
+## The partners
 
-The cooperation agreement is a contract between NTNU and Trondheim municipality.
+The cooperation agreement is a contract between NTNU and Trondheim municipality. They meet four times a year in a steering group.
+""",
+}
+
+# Indexed with small chunks, so that a sentence's neighbour and a list run into the next
+# chunk of the same document.
+SMALL_CHUNKS = 40
+TILTAK = [f"Tiltak nummer {i} gjelder opplæring av ansatte i kommunen" for i in range(1, 21)]
+SMALL = {
+    "leder.md": """---
+title: Stiftelsen
+lang: nb
+---
+
+## Ledelse
+
+Dag Erlandsen er daglig leder i stiftelsen BioCosmos og har vært det siden stiftelsen ble opprettet i Trondheim for mange år siden. Han sier stiftelsen ønsker å være en motvekt til ateismen og til den rene materialismen i samfunnet.
+""",
+    "plan.md": """---
+title: Tiltaksplanen
+lang: nb
+---
+
+## Tiltak
+
+Planen har disse tiltakene:
+
+"""
+    + "\n".join(f"- {item}" for item in TILTAK)
+    + """
+
+## Områder
+
+Planen har tre områder:
+
+- Helse og velferd
+- Oppvekst og utdanning
+- Smart by og klima
+
+Les mer om områdene
 """,
 }
 
 
+def _build(root, files, chunk_tokens=None):
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    extra = {"chunk_tokens": chunk_tokens} if chunk_tokens else {}
+    run_ingest([corpus], root / "index", "hash", lambda: HashEmbedder(), **extra)
+    return root / "index"
+
+
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("faq-corpus")
-    for name, text in FAQ.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("faq-index")
-    run_ingest([corpus], index_dir, "hash", lambda: HashEmbedder())
+    index_dir = _build(tmp_path_factory.mktemp("answer"), CORPUS)
     return Bot.load(index_dir, tmp_path_factory.mktemp("no-model-needed"))
+
+
+@pytest.fixture(scope="module")
+def small_bot(tmp_path_factory):
+    index_dir = _build(tmp_path_factory.mktemp("answer-small"), SMALL, SMALL_CHUNKS)
+    return Bot.load(index_dir, tmp_path_factory.mktemp("no-model-needed"))
+
+
+# ------------------------------------------------------------------------------ helpers
+
+LINK_TEXT = re.compile(question_words()["link_text"]["pattern"], re.I)
+
+
+def _framing(answer) -> str:
+    """The framing the answer must start with: its cited documents' titles (at most two)
+    and, for one document, the first cited passage's section."""
+    chunks = [c.passage.chunk for c in answer.citations]
+    titles = list(dict.fromkeys(c.title or c.doc_id for c in chunks))
+    framing = FRAMING[answer.language].format(title="» og «".join(titles[:2]))
+    if len(titles) == 1 and chunks[0].section:
+        framing += f" ({chunks[0].section.rsplit(SECTION_SEPARATOR, 1)[-1]})"
+    return framing + ": "
+
+
+def _check_answer(answer) -> list[str]:
+    """Every property a composed answer must have; returns its quoted sentences in order."""
+    assert answer.status == ANSWERED, answer.text
+    assert answer.citations
+    # Citations are numbered 1..n, by first use; each marker has a citation and each
+    # citation a marker.
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    markers = [int(m) for m in re.findall(r" \[(\d+)\]", answer.text)]
+    assert list(dict.fromkeys(markers)) == [c.n for c in answer.citations], answer.text
+    framing = _framing(answer)
+    assert answer.text.startswith(framing), (answer.text, framing)
+    seen = set()
+    for citation in answer.citations:
+        chunk = citation.passage.chunk
+        heading = chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1] if chunk.section else ""
+        assert citation.quotes
+        for a, b in citation.quotes:
+            # Each quote is one whole sentence of the cited chunk, sliced from its text.
+            assert (a, b) in chunk.sentences, (chunk.text, a, b)
+            sentence = chunk.text[a:b]
+            assert sentence and sentence in answer.text
+            assert (chunk.chunk_id, a, b) not in seen, f"quoted twice: {sentence!r}"
+            seen.add((chunk.chunk_id, a, b))
+            assert not (a == 0 and sentence == heading), f"a heading is quoted: {sentence!r}"
+            assert not LINK_TEXT.match(sentence), f"a link line is quoted: {sentence!r}"
+        assert citation.quote == " ".join(chunk.text[a:b] for a, b in citation.quotes)
+    return _walk(answer.text[len(framing) :], answer.citations)
+
+
+def _walk(body: str, citations) -> list[str]:
+    """The body must be exactly the cited sentences, in their citation's order, each run
+    of one passage's sentences followed by its marker; between sentences only " " or a
+    list bullet. Returns the sentences."""
+    pending = {
+        c.n: [c.passage.chunk.text[a:b] for a, b in c.quotes] for c in citations
+    }  # fmt: skip
+    pieces = re.split(r" \[(\d+)\]", body)
+    assert pieces[-1] == "", f"the answer must end with a marker: {body!r}"
+    quoted = []
+    for i in range(0, len(pieces) - 1, 2):
+        run, n = pieces[i], int(pieces[i + 1])
+        if i:
+            assert run.startswith((" ", LIST_BULLET)), repr(run)
+            run = run[len(LIST_BULLET) :] if run.startswith(LIST_BULLET) else run[1:]
+        while True:
+            assert pending[n], f"more text than quotes for [{n}]: {run!r}"
+            sentence = pending[n].pop(0)
+            assert run.startswith(sentence), (run, sentence)
+            quoted.append(sentence)
+            run = run[len(sentence) :]
+            if not run:
+                break
+            assert run.startswith((" ", LIST_BULLET)), repr(run)
+            run = run[len(LIST_BULLET) :] if run.startswith(LIST_BULLET) else run[1:]
+    assert not any(pending.values()), f"quotes missing from the text: {pending}"
+    return quoted
+
+
+def _body(answer) -> str:
+    return answer.text[len(_framing(answer)) :]
+
+
+def _examined(bot, question, chosen, *, answerable=0.9, threshold=0.5, logits=None):
+    """`question` examined by hand: real candidates from `features.candidates` over the
+    retrieved passages, the sentence starting with `chosen` scored best (or `logits`,
+    a function of the candidate)."""
+    query = bot.query(question)
+    vector = bot.retriever.embed_query(query.retrieval_text)
+    passages = bot.retriever.search(query.retrieval_text, TOP_K, query_vector=vector,
+                                    terms=list(query.terms))  # fmt: skip
+    found = candidates(query, passages, bot.index, vector, bot.idf)
+    if logits is None:
+        hits = [c for c in found.items if c.text.startswith(chosen)]
+        assert len(hits) == 1, [c.text for c in found.items]
+        values = np.array([5.0 if c.text.startswith(chosen) else -5.0 for c in found.items])
+    else:
+        values = np.array([logits(c) for c in found.items], np.float64)
+    return Examined(query, passages, found, values, answerable, threshold)
+
+
+def _compose(bot, question, chosen, extra_margin=0.0, **kwargs):
+    examined = _examined(bot, question, chosen, **kwargs)
+    return compose_answer(examined.query, [examined], bot.index, extra_margin)
+
+
+# ------------------------------------------------------------- the Bot, end to end
+
+# Known bugs (see the reports): remove the marks when they are fixed.
+HEADING_BUG = pytest.mark.xfail(strict=True, reason="bug: the heading before a back-reference "
+                                "(a section's first sentence, 'Det er …') is quoted")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -352,33 +292,55 @@ def bot(tmp_path_factory):
     [
         ("Hva er samarbeidsavtalen?", "nb",
          "Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune."),
-        ("Når ble samarbeidsavtalen signert?", "nb", "Samarbeidsavtalen ble signert i 2017."),
-        ("Hvor mange kommuner er med i Unikom?", "nb", "Nærmere 40 kommuner er med i Unikom."),
+        ("Når ble samarbeidsavtalen signert?", "nb",
+         "Samarbeidsavtalen ble signert i januar 2018 av rektor og ordfører."),
+        ("Hvor mange kommuner samler Unikom-nettverket?", "nb",
+         "Unikom-nettverket samler nærmere 40 kommuner og institusjoner i hele landet."),
         ("Kva er ei kombinert stilling?", "nn",
          "Ei kombinert stilling er ei stilling som er delt mellom kommunen og universitetet."),
         ("What is the cooperation agreement?", "en",
          "The cooperation agreement is a contract between NTNU and Trondheim municipality."),
     ],
 )  # fmt: skip
-def test_the_bot_answers_in_the_question_language_with_verbatim_citations(
+def test_the_bot_answers_with_verbatim_cited_sentences_in_the_question_language(
     bot, question, language, expected
 ):
     answer = bot.ask(question)
-    assert answer.language == language
     assert answer.question == question
-    sentences = _check_answer(answer)
-    assert expected in sentences
-    assert answer.text.startswith(PREFIX[language])
-    assert answer.evidence["answerable"] is True
+    assert answer.language == language
+    assert expected in _check_answer(answer)
+    assert answer.notice == ""
+    assert answer.evidence["answerable"] >= answer.evidence["threshold"]
 
 
-def test_the_framing_words_per_language(bot):
-    assert bot.ask("Hva er samarbeidsavtalen?").text.startswith("Ifølge «Samarbeidsavtalen»")
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hva er samarbeidsavtalen?",
+        "Hvilke satsingsområder har avtalen?",
+        "Hva ønsker daglig leder i BioCosmos at stiftelsen skal være?",
+        "Når ble Arena Unikom arrangert for første gang?",
+        "How often do the partners of the cooperation agreement meet?",
+        pytest.param("Hvem betaler driften av stiftelsen?", marks=HEADING_BUG),
+        "samarbeidsavtalen NTNU kommune",
+        "Når ble samarbeidsavtalen signert, og hvor mange kommuner samler Unikom-nettverket?",
+    ],
+)
+def test_every_answer_is_made_of_whole_sentences_copied_from_the_cited_chunks(bot, question):
+    answer = bot.ask(question)
+    _check_answer(answer)
+    assert "Les mer" not in answer.text
+
+
+def test_the_framing_per_language(bot):
+    assert bot.ask("Hva er samarbeidsavtalen?").text.startswith(
+        "Ifølge «Samarbeidsavtalen» (Om avtalen): "
+    )
     assert bot.ask("Kva er ei kombinert stilling?").text.startswith(
-        "Ifølgje «Kombinerte stillingar»"
+        "Ifølgje «Kombinerte stillingar» (Kva er ei kombinert stilling): "
     )
     assert bot.ask("What is the cooperation agreement?").text.startswith(
-        "According to «About the agreement»"
+        "According to «About the agreement» (The partners): "
     )
 
 
@@ -388,107 +350,302 @@ def test_the_framing_words_per_language(bot):
         ("Når går neste buss fra Lerkendal til sentrum?", "nb"),
         ("Kva tid går neste buss frå Lerkendal?", "nn"),
         ("When does the next bus leave Lerkendal?", "en"),
-        ("Hva er det?", "nb"),
+        ("Hva er det?", "nb"),  # no content word at all
     ],
 )
 def test_a_question_the_documents_do_not_answer_gets_the_no_answer(bot, question, language):
     answer = bot.ask(question)
-    assert answer.status == "no_answer"
+    assert answer.status == NO_ANSWER
     assert answer.citations == ()
     assert answer.language == language
     assert answer.text == NO_ANSWER_TEXT[language]
-    assert answer.evidence["answerable"] is False
+    assert "[1]" not in answer.text
+    assert answer.evidence["answerable"] < answer.evidence["threshold"]
 
 
-def test_an_empty_question_asks_for_one(bot):
-    answer = bot.ask(" \u200b\n ")
-    assert answer.status == "no_answer" and answer.citations == ()
+@pytest.mark.parametrize("question", ["", "   ", " \u200b\n ", "\t"])
+def test_an_empty_question_asks_for_one(bot, question):
+    answer = bot.ask(question)
+    assert answer.status == NO_ANSWER
+    assert answer.citations == ()
     assert answer.text == EMPTY_TEXT["nb"]
 
 
 def test_a_very_long_question_is_answered_with_a_notice(bot):
-    question = "Hvor mange kommuner er med i Unikom? " * 40  # 1480 characters
+    question = "Når ble samarbeidsavtalen signert? " * 40  # 1400 characters
     answer = bot.ask(question)
     assert answer.notice == TRUNCATED_NOTICE["nb"]
     assert len(answer.question) <= 1000 and question.startswith(answer.question)
-    assert "Nærmere 40 kommuner er med i Unikom." in _check_answer(answer)
-    assert bot.ask("Hvor mange kommuner er med i Unikom?").notice == ""
+    assert "Samarbeidsavtalen ble signert i januar 2018 av rektor og ordfører." in _check_answer(
+        answer
+    )
 
 
-# ----------------------------------------------------------------------------- follow-ups
+def test_the_evidence_of_a_one_part_question_holds_its_signals(bot):
+    evidence = bot.ask("Når ble samarbeidsavtalen signert?").evidence
+    assert {"answerable", "threshold", "answer_type", *QUESTION_FEATURES} <= set(evidence)
+    assert evidence["answer_type"] == "date"
+    assert 0.0 <= evidence["answerable"] <= 1.0
+    assert evidence["threshold"] == bot.model.threshold
 
 
-def test_a_short_follow_up_is_widened_with_the_previous_question():
-    query = Bot.retrieval_query("Når ble den signert?", ["Hva er samarbeidsavtalen?"])
-    assert "Hva er samarbeidsavtalen?" in query and "Når ble den signert?" in query
+# ------------------------------------------------------------------------- lists
 
 
-def test_the_most_recent_previous_question_is_used():
-    history = ["Hva er Unikom?", "Hva er samarbeidsavtalen?", "  "]
-    query = Bot.retrieval_query("Og når ble den signert?", history)
-    assert "samarbeidsavtalen" in query and "Unikom" not in query
+def test_a_list_question_gets_the_whole_list_with_its_intro(bot):
+    answer = bot.ask("Hvilke satsingsområder har avtalen?")
+    assert _check_answer(answer)
+    assert _body(answer) == (
+        "Avtalen har fire satsingsområder:\n• Helse og velferd\n• Oppvekst og utdanning"
+        "\n• Smart by og klima\n• Kultur og idrett [1]"
+    )
+    assert "prosjektleder" not in answer.text  # the sentence after the list is not an item
+
+
+@pytest.mark.parametrize("chosen", ["Smart by og klima", "Avtalen har fire satsingsområder:"])
+def test_a_best_sentence_in_a_list_or_ending_with_a_colon_brings_the_whole_list(bot, chosen):
+    # Not a list question: only the best sentence's place in a list brings the list.
+    answer = _compose(bot, "Hva gjelder for satsingsområder i avtalen?", chosen)
+    assert answer.evidence["answer_type"] != "list"
+    assert _check_answer(answer) == [
+        "Avtalen har fire satsingsområder:",
+        "Helse og velferd",
+        "Oppvekst og utdanning",
+        "Smart by og klima",
+        "Kultur og idrett",
+    ]
+    assert answer.text.count(LIST_BULLET) == 4
+
+
+def test_a_long_list_is_quoted_from_its_start_within_the_word_limit(small_bot):
+    # The list runs over several chunks: each gets its own citation, in order.
+    assert len({c.doc_id for c in small_bot.index.chunks if c.section == "Tiltak"}) == 1
+    assert sum(c.section == "Tiltak" for c in small_bot.index.chunks) > 2
+    answer = small_bot.ask("Hvilke tiltak har planen?")
+    quoted = _check_answer(answer)
+    assert quoted[0] == "Planen har disse tiltakene:"
+    items = quoted[1:]
+    assert items == TILTAK[: len(items)] and len(items) >= 2
+    words = sum(word_count(s) for s in quoted)
+    assert words <= LIST_MAX_WORDS
+    assert words + word_count(TILTAK[len(items)]) > LIST_MAX_WORDS  # cut only by the limit
+    assert len(answer.citations) > 1
+    assert answer.text.count(LIST_BULLET) == len(items)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a 'Les mer …' line after a list is quoted as an item")
+def test_a_link_line_after_a_list_is_not_quoted_as_an_item(small_bot):
+    answer = small_bot.ask("Hvilke områder har planen?")
+    assert _check_answer(answer) == [
+        "Planen har tre områder:",
+        "Helse og velferd",
+        "Oppvekst og utdanning",
+        "Smart by og klima",
+    ]
+
+
+# ---------------------------------------------------------------- back-references
 
 
 @pytest.mark.parametrize(
-    "question",
-    ["Når ble samarbeidsavtalen mellom NTNU og kommunen signert?", "Hva er kombinerte stillinger?"],
+    ("question", "chosen", "before"),
+    [
+        ("Hva ønsker daglig leder i BioCosmos at stiftelsen skal være?", "Han sier",
+         "Dag Erlandsen er daglig leder i stiftelsen BioCosmos."),
+        ("Hva var den første nasjonale konferansen om universitetskommuner?", "Dette var",
+         "Arena Unikom ble arrangert for første gang høsten 2019."),
+        ("How often do the partners of the cooperation agreement meet?", "They meet",
+         "The cooperation agreement is a contract between NTNU and Trondheim municipality."),
+    ],
+)  # fmt: skip
+def test_a_sentence_that_refers_back_is_quoted_with_the_one_before(bot, question, chosen, before):
+    answer = _compose(bot, question, chosen)
+    quoted = _check_answer(answer)
+    assert len(quoted) == 2
+    assert quoted[0] == before and quoted[1].startswith(chosen)
+    assert len(answer.citations) == 1 and len(answer.citations[0].quotes) == 2
+
+
+def test_a_sentence_that_does_not_refer_back_is_quoted_alone(bot):
+    answer = _compose(bot, "Hva er Unikom-nettverket?", "Unikom-nettverket samler")
+    assert _check_answer(answer) == [
+        "Unikom-nettverket samler nærmere 40 kommuner og institusjoner i hele landet."
+    ]
+
+
+def test_the_bot_quotes_the_sentence_before_a_back_reference(bot):
+    answer = bot.ask("Hva ønsker daglig leder i BioCosmos at stiftelsen skal være?")
+    quoted = _check_answer(answer)
+    assert "motvekt" in answer.text
+    assert quoted == [
+        "Dag Erlandsen er daglig leder i stiftelsen BioCosmos.",
+        "Han sier stiftelsen ønsker å være en motvekt til ateismen.",
+    ]
+
+
+@HEADING_BUG
+def test_a_back_reference_right_after_a_heading_does_not_bring_the_heading(bot):
+    answer = _compose(bot, "Hvem betaler driften av stiftelsen?", "Det er private givere")
+    assert _check_answer(answer) == [
+        "Det er private givere som betaler driften av stiftelsen hvert år."
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="bug: a back-reference's sentence from the chunk before comes after it"
 )
-def test_a_standalone_question_is_not_widened(question):
-    assert Bot.retrieval_query(question, ["Hva er Unikom?"]) == question
+def test_a_back_reference_at_the_start_of_a_chunk_brings_the_sentence_before_it_first(
+    small_bot,
+):
+    chunks = [c for c in small_bot.index.chunks if c.doc_id == "leder.md"]
+    assert len(chunks) == 2 and chunks[1].sentence_texts()[0].startswith("Han sier")
+    answer = _compose(small_bot, "Hva sier daglig leder i BioCosmos om stiftelsen?", "Han sier")
+    quoted = _check_answer(answer)
+    assert [s[:13] for s in quoted] == ["Dag Erlandsen", "Han sier stif"]
+    assert [c.passage.chunk.chunk_id for c in answer.citations] == [c.chunk_id for c in chunks]
 
 
-def test_without_history_the_question_is_unchanged():
-    assert Bot.retrieval_query("Når ble den signert?", []) == "Når ble den signert?"
+# ------------------------------------------------------ runners-up and no repetition
 
 
-def test_the_bot_answers_a_follow_up_from_the_earlier_topic(bot):
-    # (That the history changes the answer is shown with the real model in test_api.py.)
-    answer = bot.ask("Når ble den signert?", history=["Samarbeidsavtalen?"])
-    assert answer.question == "Når ble den signert?"
-    assert "Samarbeidsavtalen ble signert i 2017." in _check_answer(answer)
+def _plain(found):
+    """The candidates that bring no neighbour: no list line, no colon, no back-reference."""
+    return [c for c in found.items
+            if not c.list_line and not c.text.endswith(":") and not refers_back(c.text)]  # fmt: skip
 
 
-def test_a_sentence_ending_in_a_colon_brings_its_list_and_stops_at_the_paragraph():
-    from bot.answer import compose_answer as compose
-    from bot.retrieve import Passage as P
-    from ingest.chunking import Chunk as C
-    from ingest.embedding import HashEmbedder
+def test_close_runners_up_are_quoted_up_to_the_limit_and_the_best_passage_comes_first(bot):
+    question = "Hva er samarbeidsavtalen og Unikom-nettverket?"
+    examined = _examined(bot, question, "", logits=lambda c: -5.0)
+    plain = _plain(examined.found)
+    assert len(plain) > MAX_SENTENCES
+    scores = {id(c): 5.0 - 0.5 * i for i, c in enumerate(plain)}
+    logits = np.array([scores.get(id(c), -5.0) for c in examined.found.items])
+    examined = Examined(examined.query, examined.passages, examined.found, logits, 0.9, 0.5)
+    alone = compose_answer(examined.query, [examined], bot.index, extra_margin=0.0)
+    assert _check_answer(alone) == [plain[0].text]
+    close = compose_answer(examined.query, [examined], bot.index, extra_margin=10.0)
+    quoted = _check_answer(close)
+    assert sorted(quoted) == sorted(c.text for c in plain[:MAX_SENTENCES])
+    assert sum(word_count(s) for s in quoted) <= MAX_WORDS
+    best = plain[0]
+    assert close.citations[0].passage.position == best.position
+    # Within a passage the sentences keep their reading order.
+    for citation in close.citations:
+        assert list(citation.quotes) == sorted(citation.quotes)
+    # A runner-up only as close as the margin allows is left out.
+    narrow = compose_answer(examined.query, [examined], bot.index, extra_margin=0.6)
+    assert sorted(_check_answer(narrow)) == sorted(c.text for c in plain[:2])
 
-    embedder = HashEmbedder()
-    text = (
-        "Satsingsområder\n\nAvtalen har tre satsingsområder:\n- Helse og velferd\n"
-        "- Oppvekst og utdanning\n- Smart by og klima\n\nHvert område har en prosjektleder."
+
+def test_no_sentence_is_quoted_twice_when_both_parts_find_it(bot):
+    answer = bot.ask("Når ble samarbeidsavtalen signert, og hvem signerte samarbeidsavtalen?")
+    quoted = _check_answer(answer)
+    assert len(quoted) == len(set(quoted))
+    sentence = "Samarbeidsavtalen ble signert i januar 2018 av rektor og ordfører."
+    assert answer.text.count(sentence) == 1
+
+
+# ---------------------------------------------------------------- two-part questions
+
+
+def test_a_two_part_question_gets_a_citation_for_each_part_from_each_document(bot):
+    answer = bot.ask(
+        "Når ble samarbeidsavtalen signert, og hvor mange kommuner samler Unikom-nettverket?"
     )
-    chunk = C("a#0", "a", "Avtalen", "Satsingsområder", "", "", "nb", None, 0, text)
-    question = "Hvilke satsingsområder har avtalen?"
-    answer = compose(question, "nb", [P(chunk, 0, 1.0, 0.9, 1.0, 1, 1)],
-                     embedder.embed_queries([question])[0], embedder.embed_passages,
-                     lambda term: 1.0)  # fmt: skip
-    body = answer.text.split(": ", 1)[1]
-    assert body == ("Avtalen har tre satsingsområder: [1] Helse og velferd [1] "
-                    "Oppvekst og utdanning [1] Smart by og klima [1]")  # fmt: skip
-    assert "prosjektleder" not in answer.text
+    quoted = _check_answer(answer)
+    assert quoted == [
+        "Samarbeidsavtalen ble signert i januar 2018 av rektor og ordfører.",
+        "Unikom-nettverket samler nærmere 40 kommuner og institusjoner i hele landet.",
+    ]
+    assert [c.passage.chunk.doc_id for c in answer.citations] == ["avtalen.md", "unikom.md"]
+    assert answer.text.startswith("Ifølge «Samarbeidsavtalen» og «Unikom»: ")
+    assert answer.notice == ""
+    parts = answer.evidence["parts"]
+    assert [p["answer_type"] for p in parts] == ["date", "count"]
+    assert all(p["answerable"] >= p["threshold"] for p in parts)
 
 
-def test_a_question_for_a_list_gets_the_bulleted_list_under_the_heading_it_names():
-    from bot.answer import compose_answer as compose
-    from bot.retrieve import Passage as P
-    from ingest.chunking import Chunk as C
-    from ingest.embedding import HashEmbedder
+def test_an_unanswerable_part_gets_a_notice_and_the_answered_part_is_kept(bot):
+    answer = bot.ask(
+        "Når ble samarbeidsavtalen signert, og hva koster parkeringen ved Lerkendal stadion?"
+    )
+    assert _check_answer(answer) == [
+        "Samarbeidsavtalen ble signert i januar 2018 av rektor og ordfører."
+    ]
+    assert answer.notice == PART_MISSING["nb"].format(
+        part="hva koster parkeringen ved Lerkendal stadion"
+    )
+    first, second = answer.evidence["parts"]
+    assert first["answerable"] >= first["threshold"] > second["answerable"]
 
-    embedder = HashEmbedder()
-    text = ("Satsingsområder\n\n- Helse og velferd\n- Oppvekst og utdanning\n- Smart by og klima"
-            "\n\nHvert satsingsområde har en egen prosjektleder i kombinert stilling.")  # fmt: skip
-    chunk = C("a#0", "a", "Avtalen", "Satsingsområder", "", "", "nb", None, 0, text)
-    passage = P(chunk, 0, 1.0, 0.9, 1.0, 1, 1)
 
-    def ask(question):
-        vector = embedder.embed_queries([question])[0]
-        return compose(question, "nb", [passage], vector, embedder.embed_passages,
-                       lambda term: 1.0).text.split(": ", 1)[1]  # fmt: skip
+def test_a_two_part_question_with_no_answered_part_gets_the_no_answer(bot):
+    answer = bot.ask("Når går bussen fra Lerkendal, og hva koster parkeringen ved stadion?")
+    assert answer.status == NO_ANSWER and answer.citations == ()
+    assert answer.text == NO_ANSWER_TEXT["nb"]
+    assert len(answer.evidence["parts"]) == 2
 
-    items = "Helse og velferd [1] Oppvekst og utdanning [1] Smart by og klima [1]"
-    assert ask("Hva er satsingsområdene?") == items
-    assert ask("Hvilke satsingsområder har avtalen?") == items
-    # a question that names something else is answered from sentences as usual
-    assert "Helse og velferd" not in ask("Hvilke prosjektledere har kombinert stilling?")
+
+# ------------------------------------------------------------------- the refusal
+
+
+def test_an_examined_part_below_its_threshold_gives_the_no_answer(bot):
+    question = "Når ble samarbeidsavtalen signert?"
+    chosen = "Samarbeidsavtalen ble signert"
+    examined = _examined(bot, question, chosen, answerable=0.2, threshold=0.5)
+    assert not examined.answered
+    answer = compose_answer(examined.query, [examined], bot.index, 1.0)
+    assert answer.status == NO_ANSWER and answer.citations == ()
+    assert answer.text == NO_ANSWER_TEXT["nb"]
+    assert answer.evidence["answerable"] == 0.2 and answer.evidence["threshold"] == 0.5
+    # The same candidates at or above the threshold are answered.
+    examined = _examined(bot, question, chosen, answerable=0.5, threshold=0.5)
+    assert _check_answer(compose_answer(examined.query, [examined], bot.index, 1.0))
+
+
+def test_a_given_notice_is_kept_on_answers_and_refusals(bot):
+    examined = _examined(bot, "Når ble samarbeidsavtalen signert?", "Samarbeidsavtalen ble")
+    answer = compose_answer(examined.query, [examined], bot.index, 0.0, notice="Merk.")
+    assert answer.notice == "Merk."
+    refused = _examined(bot, "Når ble samarbeidsavtalen signert?", "Samarbeidsavtalen ble",
+                        answerable=0.0)  # fmt: skip
+    assert compose_answer(refused.query, [refused], bot.index, 0.0, "Merk.").notice == "Merk."
+
+
+# ------------------------------------------------------------- only the query is embedded
+
+
+class CountingEmbedder(HashEmbedder):
+    def __init__(self):
+        super().__init__()
+        self.passage_calls = 0
+        self.query_calls: list[list[str]] = []
+
+    def embed_passages(self, texts, progress=False):
+        self.passage_calls += 1
+        return super().embed_passages(texts, progress)
+
+    def embed_queries(self, texts):
+        self.query_calls.append(list(texts))
+        return super().embed_queries(texts)
+
+
+def test_asking_embeds_only_the_query_once_per_part(bot):
+    embedder = CountingEmbedder()
+    counted = Bot(load_index(bot.index.path, expect_model="hash"), embedder)
+    embedder.passage_calls, embedder.query_calls = 0, []
+    questions = [
+        "Når ble samarbeidsavtalen signert?",
+        "Når ble samarbeidsavtalen signert, og hvor mange kommuner samler Unikom-nettverket?",
+        "Når går neste buss fra Lerkendal til sentrum?",
+    ]
+    for question in questions:
+        counted.ask(question)
+    parts = [len(counted.query(q).parts) or 1 for q in questions]
+    assert parts == [1, 2, 1]
+    assert len(embedder.query_calls) == sum(parts) == 4
+    assert all(len(texts) == 1 for texts in embedder.query_calls)
+    assert embedder.passage_calls == 0
+    counted.ask("   ")  # an empty question embeds nothing
+    assert len(embedder.query_calls) == 4

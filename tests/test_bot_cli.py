@@ -15,6 +15,7 @@ import pytest
 from conftest import ROOT
 
 from bot.answer import NO_ANSWER_TEXT
+from bot.evaluate import is_heldout
 from ingest.embedding import HashEmbedder
 from ingest.index import MANIFEST, current_generation
 from ingest.pipeline import run_ingest
@@ -202,23 +203,79 @@ def test_an_unavailable_model_is_a_clear_error(hash_index, cache):
     assert "Fant ikke modellen «no-such/model»" in _one_error_line(result)
 
 
-def test_eval_prints_the_metric_line(hash_index, tmp_path, cache):
-    questions = tmp_path / "questions.jsonl"
-    rows = [
+def _write_questions(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+
+
+NUMBER = r"\d\.\d{3}"
+
+
+def test_eval_prints_one_table_of_the_sets_their_held_out_parts_and_the_means(tmp_path, cache):
+    docs = tmp_path / "mini" / "docs"
+    docs.mkdir(parents=True)
+    for name, text in CORPUS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    mini = tmp_path / "mini" / "questions.jsonl"  # its documents: the docs/ folder beside it
+    _write_questions(mini, [
         {"id": "a", "kind": "factoid", "question": "Hva er samarbeidsavtalen?", "doc": "avtalen",
          "must_contain": "mellom NTNU og Trondheim kommune"},
         {"id": "b", "kind": "factoid", "question": "Hvor mange kommuner er med i Unikom?",
          "doc": "avtalen", "must_contain": "Nærmere 40 kommuner"},
         {"id": "c", "kind": "out_of_scope", "question": OUT_OF_SCOPE, "doc": None,
          "must_contain": None},
-    ]  # fmt: skip
-    questions.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
-    result = _run(["eval", questions, "--index", hash_index], cache)
+    ])  # fmt: skip
+    other = tmp_path / "other.jsonl"  # its documents named after the colon
+    _write_questions(other, [
+        {"id": "d", "kind": "factoid", "question": "Kva er ei kombinert stilling?",
+         "doc": "stillingar", "must_contain": "delt mellom kommunen og universitetet"},
+        {"id": "e", "kind": "factoid", "question": "Hva er samarbeidsavtalen?",
+         "doc": "avtalen", "must_contain": "noe som ikke står der"},
+    ])  # fmt: skip
+    held = [i for i in "abcde" if is_heldout(i)]
+    assert held == ["a", "c"]  # the table below depends on it
+    work = tmp_path / "work"
+    result = _run(["eval", mini, f"{other}:{docs}", "--work", work, "--model", "hash",
+                   "--misses"], cache)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    table = result.stdout.split("\n\n")[0].splitlines()
+    assert table[0].split() == ["sett", "n", "cite@1", "cite", "answer", "answered", "refused",
+                                "p50", "s", "p95", "s"]  # fmt: skip
+    assert [line.split()[0] for line in table[1:]] == ["mini", "mini", "other", "snitt"]
+    one = r"1\.000"
+    assert re.fullmatch(rf"mini +3( +{one}){{5}} +{NUMBER} +{NUMBER}", table[1]), table[1]
+    assert re.fullmatch(rf"mini \(holdt utenfor\) +2( +{one}){{5}}", table[2]), table[2]
+    half = r"0\.500"
+    assert re.fullmatch(rf"other +2( +{half}){{3}} +{one} +- +{NUMBER} +{NUMBER}",
+                        table[3]), table[3]  # fmt: skip
+    # The means over the rows (refused only where there were out-of-scope questions).
+    means = r"0\.833"
+    assert re.fullmatch(rf"snitt( +{means}){{3}} +{one} +{one}", table[4]), table[4]
+    # Each docs folder was ingested into --work/<set name>, with the hash model.
+    assert current_generation(work / "mini") and current_generation(work / "other")
+    assert not cache.exists()
+    # --misses: each set's details, and the question that missed.
+    assert "\n== mini\n" in result.stdout and "\n== other\n" in result.stdout
+    details = result.stdout.split("\n== other\n")[1]
+    assert "Bom (1):" in details and "e [cite@1, cite, answer]" in details
+    assert "Bom (" not in result.stdout.split("\n== other\n")[0]
+
+
+def test_eval_without_a_docs_folder_uses_the_index(hash_index, tmp_path, cache):
+    questions = tmp_path / "questions.jsonl"
+    _write_questions(questions, [
+        {"id": "b", "kind": "factoid", "question": "Hvor mange kommuner er med i Unikom?",
+         "doc": "avtalen", "must_contain": "Nærmere 40 kommuner"},
+        {"id": "d", "kind": "out_of_scope", "question": OUT_OF_SCOPE, "doc": None,
+         "must_contain": None},
+    ])  # fmt: skip
+    result = _run(["eval", questions, "--index", hash_index, "--kinds"], cache)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "Spørsmål: 3"
-    assert lines[1] == "cite@1=1.000  cite=1.000  answer=1.000  answered=1.000  refused=1.000"
-    assert re.search(r"^Median sekunder per spørsmål: \d+\.\d{3}$", result.stdout, re.M)
+    name = tmp_path.name  # the set is named after the folder of questions.jsonl
+    assert lines[1].split()[:7] == [name, "2", "1.000", "1.000", "1.000", "1.000", "1.000"]
+    assert lines[2].split()[0] == "snitt"  # no id here is held out: no such row
+    assert f"== {name}" in result.stdout and "Etter type:" in result.stdout
+    assert "Bom (" not in result.stdout
 
 
 def test_eval_with_an_unreadable_questions_file_is_one_error_line(hash_index, tmp_path, cache):

@@ -1,46 +1,357 @@
-from bot.evidence import (
-    DEFAULT_CALIBRATION,
-    LEXICAL_CALIBRATION,
-    Evidence,
-    calibration_for,
+"""The evidence for a question: its candidate sentences and their features, the answer
+model that scores them and weighs the refusal, and `examine`, which puts them together.
+
+Over a small hand-written corpus indexed with the hash embedder (the "lexical" model).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from bot.evidence import Examined, examine
+from bot.features import (
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    Candidates,
+    candidates,
+    is_list_line,
+    neighbour,
+    refers_back,
+    sentence_kinds,
+    sentence_text,
 )
-from ingest.embedding import DEFAULT_MODEL
+from bot.model import DENSE_FEATURES, LEXICAL, MODEL_FILE, AnswerModel, Linear, load_model
+from bot.query import question_words
+from bot.retrieve import TOP_K
+from bot.service import Bot
+from ingest.chunking import Chunk
+from ingest.documents import SECTION_SEPARATOR
+from ingest.embedding import DEFAULT_MODEL, HashEmbedder
+from ingest.pipeline import run_ingest
+
+CORPUS = {
+    "avtalen.md": """---
+title: Samarbeidsavtalen
+url: https://example.org/avtalen
+updated: 2021-03-15
+lang: nb
+---
+
+## Om avtalen
+
+Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune. Den gjelder for fem år om gangen.
+
+Les mer om samarbeidsavtalen her
+
+## Signering
+
+Samarbeidsavtalen ble signert i januar 2018 av rektor og ordfører.
+
+## Satsingsområder
+
+Avtalen har fire satsingsområder:
+
+- Helse og velferd
+- Oppvekst og utdanning
+- Smart by og klima
+
+Hvert satsingsområde har en egen prosjektleder.
+""",
+    "unikom.md": """---
+title: Unikom
+lang: nb
+---
+
+## Nettverket
+
+Unikom-nettverket samler nærmere 40 kommuner og institusjoner i hele landet. Arena Unikom ble arrangert for første gang høsten 2019.
+""",
+}
 
 
-def test_the_default_model_has_its_calibrated_rule_and_others_the_lexical_one():
-    assert calibration_for(DEFAULT_MODEL) == DEFAULT_CALIBRATION
-    assert calibration_for("intfloat/multilingual-e5-base") == LEXICAL_CALIBRATION
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    root = tmp_path_factory.mktemp("evidence")
+    (root / "corpus").mkdir()
+    for name, text in CORPUS.items():
+        (root / "corpus" / name).write_text(text, encoding="utf-8")
+    run_ingest([root / "corpus"], root / "index", "hash", lambda: HashEmbedder())
+    return Bot.load(root / "index", root / "cache")
 
 
-def test_dense_and_lexical_evidence_combine_for_the_default_model():
-    # Close in meaning and sharing most words: answered.
-    assert Evidence(dense=0.86, coverage=0.45, agreement=True, content_words=3).answerable()
-    # The city's name and an unknown word ("Hvem er ordfører i Trondheim?"): refused.
-    assert not Evidence(dense=0.83, coverage=0.23, agreement=True, content_words=2).answerable()
-    # Very close in meaning with no shared word (another language): answered.
-    assert Evidence(dense=0.97, coverage=0.0, agreement=False, content_words=3).answerable()
-    # Below the floor nothing is answered, however many words match.
-    assert not Evidence(dense=0.70, coverage=1.0, agreement=True, content_words=3).answerable()
-    # A question with no content words at all is never answered.
-    assert not Evidence(dense=0.95, coverage=0.0, agreement=True, content_words=0).answerable()
+def _found(bot, question) -> tuple:
+    query = bot.query(question)
+    vector = bot.retriever.embed_query(query.retrieval_text)
+    passages = bot.retriever.search(query.retrieval_text, TOP_K, query_vector=vector,
+                                    terms=list(query.terms))  # fmt: skip
+    return query, passages, candidates(query, passages, bot.index, vector, bot.idf)
 
 
-def test_other_models_are_judged_by_the_lexical_evidence_alone():
-    def lexical(dense, coverage):
-        return Evidence(dense, coverage, True, 3, LEXICAL_CALIBRATION)
-
-    assert lexical(dense=0.10, coverage=0.40).answerable()
-    assert not lexical(dense=0.99, coverage=0.20).answerable()
+# --------------------------------------------------------------------------- examine
 
 
-def test_a_word_inside_a_norwegian_compound_counts_as_found():
-    from bot.evidence import gather
-    from bot.retrieve import Passage
-    from ingest.chunking import Chunk
+def test_examine_scores_every_candidate_and_weighs_the_question(bot):
+    query = bot.query("Når ble samarbeidsavtalen signert?")
+    examined = bot.examine(query)
+    assert isinstance(examined, Examined) and examined.query is query
+    assert examined.passages and len(examined.found) > 0
+    assert examined.found.matrix.shape == (len(examined.found), len(SENTENCE_FEATURES))
+    np.testing.assert_allclose(examined.logits, bot.model.sentence.logits(examined.found.matrix))
+    assert list(examined.signals) == list(QUESTION_FEATURES)
+    signals = np.array([examined.signals[name] for name in QUESTION_FEATURES])
+    assert examined.answerable == pytest.approx(bot.model.answerable(signals), abs=1e-3)
+    assert examined.threshold == bot.model.threshold
+    assert examined.answered
+    best = examined.found.items[int(np.argmax(examined.logits))]
+    assert best.text == "Samarbeidsavtalen ble signert i januar 2018 av rektor og ordfører."
 
-    chunk = Chunk("a#0", "a", "Avtalen", "", "", "", "nb", None, 0,
-                  "Styringsgruppen møtes fire ganger i året.")  # fmt: skip
-    passage = Passage(chunk, 0, 1.0, 0.9, 1.0, 1, 1)
-    found = gather("Hvem er i gruppen?", [passage], lambda term: 1.0)
-    missing = gather("Hvem er i komiteen?", [passage], lambda term: 1.0)
-    assert found.coverage > 0.5 and missing.coverage == 0.0
+
+def test_examine_is_the_function_the_bot_calls(bot):
+    query = bot.query("Hvor mange kommuner samler Unikom-nettverket?")
+    direct = examine(query, bot.retriever, bot.index, bot.model, bot.idf)
+    via_bot = bot.examine(query)
+    np.testing.assert_allclose(direct.logits, via_bot.logits)
+    assert direct.answerable == via_bot.answerable
+
+
+def test_a_question_without_content_words_is_never_answered(bot):
+    examined = bot.examine(bot.query("Hva er det?"))
+    assert examined.query.terms == ()
+    assert examined.answerable == 0.0 and not examined.answered
+
+
+def test_answered_needs_terms_candidates_and_the_threshold(bot):
+    seen = bot.examine(bot.query("Når ble samarbeidsavtalen signert?"))
+
+    def with_(query=seen.query, found=seen.found, answerable=0.7, threshold=0.7):
+        return Examined(query, seen.passages, found, seen.logits, answerable, threshold)
+
+    assert with_().answered  # at the threshold
+    assert not with_(answerable=0.69).answered
+    no_terms = bot.query("Hva er det?")
+    assert not with_(query=no_terms).answered
+    empty = Candidates([], np.zeros((0, len(SENTENCE_FEATURES))), bot.index)
+    assert not with_(found=empty).answered
+
+
+# ------------------------------------------------------------------------ candidates
+
+
+def test_candidates_are_the_sentences_of_the_top_passages_without_headings_or_links(bot):
+    _, passages, found = _found(bot, "Hva er samarbeidsavtalen?")
+    assert isinstance(found, Candidates) and len(found) == len(found.items)
+    link = re.compile(question_words()["link_text"]["pattern"], re.I)
+    texts = [c.text for c in found.items]
+    for c in found.items:
+        chunk = bot.index.chunks[c.position]
+        assert passages[c.passage].position == c.position
+        assert chunk.sentences[c.sentence] == c.span
+        assert chunk.text[c.span[0] : c.span[1]] == c.text
+        heading = chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1]
+        assert not (c.span[0] == 0 and c.text == heading)
+        assert not link.match(c.text)
+    assert "Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune." in texts
+    assert "Les mer om samarbeidsavtalen her" not in texts
+    assert not {"Om avtalen", "Signering", "Satsingsområder"} & set(texts)
+    # The lexical-gap column is 0 for the sentences that share most of the question.
+    lexical_gap = found.matrix[:, SENTENCE_FEATURES.index("lexical_gap")]
+    assert lexical_gap.max() == 0.0 and (lexical_gap <= 0).all()
+
+
+def test_candidate_features_mark_list_lines_colons_and_back_references(bot):
+    _, _, found = _found(bot, "Hvilke satsingsområder har avtalen?")
+    rows = {c.text: found.matrix[i] for i, c in enumerate(found.items)}
+    column = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+    assert rows["Helse og velferd"][column["list_item"]] == 1.0
+    assert rows["Avtalen har fire satsingsområder:"][column["colon"]] == 1.0
+    assert rows["Avtalen har fire satsingsområder:"][column["list_item"]] == 0.0
+    prosjektleder = rows["Hvert satsingsområde har en egen prosjektleder."]
+    assert prosjektleder[column["list_item"]] == 0.0 and prosjektleder[column["colon"]] == 0.0
+    list_type = column["type_match"]
+    assert rows["Avtalen har fire satsingsområder:"][list_type] == 1.0  # asked: a list
+    _, _, found = _found(bot, "Hvor lenge gjelder samarbeidsavtalen?")
+    rows = {c.text: found.matrix[i] for i, c in enumerate(found.items)}
+    assert rows["Den gjelder for fem år om gangen."][column["back_reference"]] == 1.0
+    assert rows["Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune."][
+        column["back_reference"]
+    ] == 0.0
+
+
+def test_neighbours_stay_in_one_document(bot):
+    index = bot.index
+    rows = {c.section: i for i, c in enumerate(index.chunks) if c.doc_id == "avtalen.md"}
+    om, signering = rows["Om avtalen"], rows["Signering"]
+    assert neighbour(index, om, 1, 1) == (om, 2)
+    assert neighbour(index, om, 1, -1) == (om, 0)
+    last = len(index.chunks[om].sentences) - 1
+    assert neighbour(index, om, last, 1) == (signering, 0)  # into the next chunk
+    assert neighbour(index, signering, 0, -1) == (om, last)
+    for doc in ("avtalen.md", "unikom.md"):  # a document's first and last sentence
+        rows_of = [i for i, c in enumerate(index.chunks) if c.doc_id == doc]
+        first, last_row = rows_of[0], rows_of[-1]
+        assert neighbour(index, first, 0, -1) is None
+        assert neighbour(index, last_row, len(index.chunks[last_row].sentences) - 1, 1) is None
+    expected = "Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune."
+    assert sentence_text(index, om, 1) == expected
+
+
+def _chunk(text):
+    from ingest.sentences import sentence_spans
+
+    return Chunk("x#0", "x", "X", "Liste", "", "", "nb", None, 0, text,
+                 tuple(sentence_spans(text)))  # fmt: skip
+
+
+def test_is_list_line():
+    chunk = _chunk("Liste\n\nAvtalen har tre deler:\n- Helse og velferd\n- Oppvekst\n\nKort linje"
+                   "\n\nDette er en vanlig setning med punktum.")  # fmt: skip
+    lines = {chunk.text[a:b]: is_list_line(chunk, i) for i, (a, b) in enumerate(chunk.sentences)}
+    assert lines == {
+        "Liste": False,  # the chunk's first line: its heading
+        "Avtalen har tre deler:": False,
+        "Helse og velferd": True,
+        "Oppvekst": True,
+        "Kort linje": True,  # a short line of its own without a full stop
+        "Dette er en vanlig setning med punktum.": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Det finnes 16 slike partnerskap i Norge.", "count"),
+        ("Nærmere førti kommuner er med.", "count"),
+        ("Avtalen ble signert i 2017.", "date"),
+        ("Konferansen ble arrangert høsten 2019.", "date"),
+        ("Avtalen ble signert 28.03.2022.", "date"),
+        ("Avtalen ble signert av Rita Ottervik og rektor.", "person"),
+        ("Kontoret ligger i Trondheim sentrum.", "place"),
+        ("Tilskuddet er på 300 000 kroner.", "money"),
+        ("Avtalen har tre deler:", "list"),
+        ("Dette gjøres fordi kommunen trenger forskning.", "reason"),
+    ],
+)
+def test_sentence_kinds(text, kind):
+    assert kind in sentence_kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("Avtalen gjelder forskning.", "count"),
+        ("Avtalen ble signert av rektor.", "date"),
+        ("avtalen gjelder forskning og utdanning.", "organisation"),
+    ],
+)
+def test_sentence_kinds_absent(text, absent):
+    assert absent not in sentence_kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Han sier stiftelsen ønsker å være en motvekt.", True),
+        ("Dette var den første konferansen.", True),
+        ("They meet four times a year.", True),
+        ("Den gjelder for fem år.", True),
+        ("Dag Erlandsen er daglig leder.", False),
+        ("Hansen er daglig leder.", False),  # a word that begins like one is not one
+        ("Theyre is no such word.", False),
+    ],
+)
+def test_refers_back(text, expected):
+    assert refers_back(text) is expected
+
+
+# ----------------------------------------------------------------------- the model
+
+
+def test_the_default_model_has_the_features_of_the_code():
+    model = load_model()
+    assert isinstance(model, AnswerModel)
+    assert load_model(DEFAULT_MODEL).to_dict() == model.to_dict()
+    assert model.sentence.features == SENTENCE_FEATURES
+    assert model.refusal.features == QUESTION_FEATURES
+    assert model.sentence.coef.shape == model.sentence.mean.shape == (len(SENTENCE_FEATURES),)
+    assert model.refusal.coef.shape == model.refusal.scale.shape == (len(QUESTION_FEATURES),)
+    assert 0.0 < model.threshold < 1.0 and model.extra_margin >= 0.0
+    assert model.sentence.ignored == () and model.refusal.ignored == ()
+
+
+def test_any_other_embedding_model_gets_the_lexical_variant():
+    lexical = load_model(LEXICAL)
+    assert load_model("hash").to_dict() == lexical.to_dict()
+    assert load_model("intfloat/multilingual-e5-base").to_dict() == lexical.to_dict()
+    assert lexical.to_dict() != load_model().to_dict()
+    assert lexical.sentence.features == SENTENCE_FEATURES
+    assert lexical.refusal.features == QUESTION_FEATURES
+    for linear in (lexical.sentence, lexical.refusal):
+        assert set(linear.ignored) == set(DENSE_FEATURES) & set(linear.features)
+    assert 0.0 < lexical.threshold < 1.0
+
+
+def test_the_lexical_variant_ignores_the_dense_features():
+    rng = np.random.default_rng(7)
+    lexical, default = load_model("hash"), load_model()
+    for name in ("sentence", "refusal"):
+        linear = getattr(lexical, name)
+        x = rng.normal(size=(5, len(linear.features)))
+        changed = x.copy()
+        dense = [i for i, f in enumerate(linear.features) if f in DENSE_FEATURES]
+        assert dense
+        changed[:, dense] = rng.normal(size=(5, len(dense))) * 10
+        np.testing.assert_allclose(linear.logits(x), linear.logits(changed))
+        # Not so the default model's (it was fitted with them).
+        fitted = getattr(default, name)
+        assert not np.allclose(fitted.logits(x), fitted.logits(changed))
+    # Nor do they change whether a question is answerable.
+    x = rng.normal(size=len(QUESTION_FEATURES))
+    changed = x.copy()
+    changed[[QUESTION_FEATURES.index(f) for f in DENSE_FEATURES if f in QUESTION_FEATURES]] = 5
+    assert lexical.answerable(x) == pytest.approx(lexical.answerable(changed))
+
+
+def test_linear_refuses_weights_fitted_on_other_features():
+    data = load_model().sentence.to_dict()
+    with pytest.raises(ValueError, match="fit_answer_model"):
+        Linear.from_dict(data, QUESTION_FEATURES)
+    shuffled = {**data, "features": list(reversed(data["features"]))}
+    with pytest.raises(ValueError):
+        Linear.from_dict(shuffled, SENTENCE_FEATURES)
+    with pytest.raises(ValueError):
+        Linear.from_dict({**data, "features": data["features"][:-1]}, SENTENCE_FEATURES)
+
+
+def test_a_linear_model_round_trips_through_its_dict():
+    linear = load_model("hash").sentence
+    again = Linear.from_dict(json.loads(json.dumps(linear.to_dict())), SENTENCE_FEATURES)
+    assert again.ignored == linear.ignored
+    x = np.random.default_rng(3).normal(size=(4, len(SENTENCE_FEATURES)))
+    np.testing.assert_allclose(again.logits(x), linear.logits(x), atol=1e-4)
+    assert np.asarray(linear.logits(x[0])).shape == (1,)  # one row is a matrix of one
+
+
+def test_linear_logits_are_standardised_and_linear():
+    n = len(SENTENCE_FEATURES)
+    linear = Linear(SENTENCE_FEATURES, np.ones(n), np.full(n, 2.0), np.arange(n, dtype=float),
+                    0.5)  # fmt: skip
+    x = np.ones((1, n)) * 3  # (3 - 1) / 2 = 1 in every column
+    assert linear.logits(x)[0] == pytest.approx(np.arange(n).sum() + 0.5)
+
+
+def test_load_model_picks_the_variant_of_the_embedding_model(tmp_path):
+    variants = json.loads(MODEL_FILE.read_text("utf-8"))["variants"]
+    path = tmp_path / "answer_model.json"
+    own = {**variants[LEXICAL], "threshold": 0.123}
+    path.write_text(json.dumps({"variants": {LEXICAL: variants[LEXICAL], "my-model": own}}))
+    assert load_model("my-model", path).threshold == 0.123
+    assert load_model("other-model", path).threshold == variants[LEXICAL]["threshold"]
+
+
+def test_the_bot_uses_the_variant_of_its_index(bot):
+    assert bot.index.model == "hash"
+    assert bot.model.to_dict() == load_model(LEXICAL).to_dict()
