@@ -43,7 +43,7 @@ HEADER_TOKENS = 96  # title + section path prepended for embedding, at most
 # Where an overlong sentence is cut (a sentence has no paragraph or line breaks).
 SEPARATORS = ["; ", ": ", ", ", " ", ""]
 # Bump when the readers or the chunking change what a chunk holds: every index rebuilds.
-CHUNKER_VERSION = 4
+CHUNKER_VERSION = 5
 
 
 @dataclass(frozen=True)

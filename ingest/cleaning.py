@@ -164,7 +164,11 @@ def unwrap(paragraph: str) -> str:
             out.append(line)
             continue
         starts_block = line[:1].isupper() or line[:1].isdigit() or bool(_BULLET.match(line))
-        ends_block = previous.endswith((".", "!", "?", ":")) or len(previous) < _WRAP_MIN_CHARS
+        ends_block = (
+            previous.endswith((".", "!", "?", ":"))
+            or len(previous) < _WRAP_MIN_CHARS
+            or bool(_BULLET.match(previous))  # a capital after a list item starts a new line
+        )
         if _BULLET.match(line) or (starts_block and ends_block):
             out.append(line)
         elif (previous.endswith("-") and previous[-2:-1].isalpha() and line[:1].islower()

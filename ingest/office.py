@@ -67,7 +67,7 @@ def read_pdf(raw: bytes) -> Parsed:
 _PAGE_NUMBER = re.compile(r"^\s*(side|page|s\.)?\s*\d+\s*((av|of|/)\s*\d+)?\s*$", re.I)
 _EDGE_LINES = 3  # running headers and footers sit in a page's first or last lines
 # A bullet that extraction left at the end of the line before its item, or inside a line.
-_TRAILING_BULLET = re.compile(r"[ \t]*[•▪◦][ \t]*\n")
+_TRAILING_BULLET = re.compile(r"(?:^|\n|[ \t]+)[ \t]*[•▪◦][ \t]*\n")
 _INLINE_BULLET = re.compile(r"[ \t]+[•▪◦][ \t]+")
 
 
@@ -85,7 +85,7 @@ def _running_lines(pages: list[str]) -> set[str]:
         lines = [line for line in text.split("\n") if line.strip()]
         for key in {_key(line) for line in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]}:
             counts[key] = counts.get(key, 0) + 1
-    return {key for key, n in counts.items() if n * 2 > len(pages) and key}
+    return {key for key, n in counts.items() if n * 2 > len(pages) and re.search(r"[^\W\d_]", key)}
 
 
 def _is_furniture(line: str, running: set[str]) -> bool:
