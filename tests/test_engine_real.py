@@ -182,7 +182,7 @@ def _check_every_answer(run: Run):
     assert answered, f"{run.name}: nothing answered"
     bad = {item["id"]: _problems(answer) for item, answer in answered if _problems(answer)}
     assert not bad, f"{run.name}: {bad}"
-    for item, answer in zip(run.items, run.answers, strict=True):
+    for answer in run.answers:
         if answer.status == NO_ANSWER:
             assert answer.citations == () and answer.text == NO_ANSWER_TEXT[answer.language]
 
@@ -254,11 +254,13 @@ lang: nb
 
 ## Om stiftelsen
 
-Stiftelsen BioCosmos ble opprettet i Trondheim i 2009. Den arrangerer foredrag og seminarer om naturvitenskap og tro.
+Stiftelsen BioCosmos ble opprettet i Trondheim i 2009. Den arrangerer foredrag og
+seminarer om naturvitenskap og tro.
 
 ## Ledelse
 
-Dag Erlandsen er daglig leder i BioCosmos. Han sier stiftelsen ønsker å være en motvekt til ateismen.
+Dag Erlandsen er daglig leder i BioCosmos. Han sier stiftelsen ønsker å være en motvekt
+til ateismen.
 
 ## Økonomi
 
@@ -273,7 +275,8 @@ lang: nb
 
 ## Program
 
-Kulturhuset har konserter hver fredag. Daglig leder i kulturhuset er Kari Nordmann, og hun ønsker flere unge besøkende.
+Kulturhuset har konserter hver fredag. Daglig leder i kulturhuset er Kari Nordmann, og hun
+ønsker flere unge besøkende.
 """,
 }
 
@@ -323,6 +326,7 @@ FLOORS = {
 def _check_floors(run: Run):
     result = run.metrics()
     report = format_result(result, len(run.items))
+    print(f"{run.name}: {report.splitlines()[1]}")  # shown with -rP: for setting the floors
     low = {m: round(result.metrics[m], 3) for m, floor in FLOORS[run.name].items()
            if result.metrics[m] < floor}  # fmt: skip
     assert not low, f"{run.name} below its floors {FLOORS[run.name]}: {low}\n{report}"

@@ -68,7 +68,8 @@ lang: nb
 
 ## Nettverket
 
-Unikom-nettverket samler nærmere 40 kommuner og institusjoner i hele landet. Arena Unikom ble arrangert for første gang høsten 2019.
+Unikom-nettverket samler nærmere 40 kommuner og institusjoner i hele landet. Arena Unikom
+ble arrangert for første gang høsten 2019.
 """,
 }
 
@@ -176,9 +177,12 @@ def test_candidate_features_mark_list_lines_colons_and_back_references(bot):
     _, _, found = _found(bot, "Hvor lenge gjelder samarbeidsavtalen?")
     rows = {c.text: found.matrix[i] for i, c in enumerate(found.items)}
     assert rows["Den gjelder for fem år om gangen."][column["back_reference"]] == 1.0
-    assert rows["Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune."][
-        column["back_reference"]
-    ] == 0.0
+    assert (
+        rows["Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune."][
+            column["back_reference"]
+        ]
+        == 0.0
+    )
 
 
 def test_neighbours_stay_in_one_document(bot):
