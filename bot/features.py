@@ -167,7 +167,7 @@ def candidates(
     idf: Callable[[str], float],
 ) -> Candidates:
     """Every sentence of the top passages, with its SENTENCE_FEATURES."""
-    terms = set(query.terms)
+    terms = set(query.focus or query.terms)
     weight = sum(idf(t) for t in terms) or 1.0
 
     def share(found: frozenset[str] | set[str]) -> float:

@@ -50,6 +50,9 @@ class Query:
     retrieval_text: str  # what is searched: the text, or the follow-up with its context
     language: str  # "nb", "nn" or "en"
     terms: tuple[str, ...]  # content terms of retrieval_text, resolved to corpus terms
+    # The terms of the question's own text: a follow-up's or a borrowing part's context
+    # finds the passages, but the sentence that answers is the one with *these* words.
+    focus: tuple[str, ...]
     absent: tuple[str, ...]  # content terms found nowhere in the corpus
     absent_words: tuple[str, ...]  # the same, as written (lower case)
     words: tuple[str, ...]  # every content word of retrieval_text, as written (lower case)
@@ -90,7 +93,7 @@ def build_query(raw: str, history: Sequence[str] = (), vocabulary: Vocabulary | 
     """The `Query` for `raw`; `history` holds the asker's earlier questions, oldest first."""
     clean = clean_question(raw)
     if not clean.text:
-        return Query("", "", "nb", (), (), (), (), None)
+        return Query("", "", "nb", (), (), (), (), (), None)
     language = guess_language(clean.text)
     context = _context(clean.text, history)
     retrieval = f"{context} {clean.text}".strip()
@@ -109,21 +112,21 @@ def build_query(raw: str, history: Sequence[str] = (), vocabulary: Vocabulary | 
 
 
 def _make(text, retrieval, language, vocabulary, truncated=False) -> Query:
-    terms, absent, absent_words, seen, written = [], [], [], set(), []
+    own = set(analyse(text))
+    terms, focus, absent, absent_words, written = [], [], [], [], []
     for word, term in analyse_pairs(retrieval):
-        if term in seen:
+        if word in written:
             continue
-        seen.add(term)
         written.append(word)
-        if vocabulary is None:
-            terms.append(term)
-            continue
-        how, found = vocabulary.resolve(term)
-        terms.append(found)
+        how, found = vocabulary.resolve(term) if vocabulary else (Vocabulary.EXACT, term)
         if how == Vocabulary.ABSENT:
             absent.append(term)
             absent_words.append(word)
-    return Query(text, retrieval, language, tuple(dict.fromkeys(terms)), tuple(absent),
+        if found not in terms:
+            terms.append(found)
+        if term in own and found not in focus:
+            focus.append(found)
+    return Query(text, retrieval, language, tuple(terms), tuple(focus), tuple(absent),
                  tuple(absent_words), tuple(written), answer_type(text), (), truncated)  # fmt: skip
 
 
