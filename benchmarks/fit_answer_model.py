@@ -1,6 +1,6 @@
 """Fit the answer model (sentence scorer, refusal rule, extra-sentence margin) and save it.
 
-    .venv/bin/python benchmarks/fit_answer_model.py [--work var/eval] [--out bot/data/answer_model.json]
+    .venv/bin/python benchmarks/fit_answer_model.py [--work DIR] [--out FILE]
 
 The three development sets of ../shared/eval are ingested with the default model (each
 into its own index under --work, incrementally), every question is examined once (its

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("sets", nargs="+", metavar="SPØRSMÅL.jsonl[:DOKUMENTER]",
                     help="spørsmålsfil, med dokumentmappen etter kolon")  # fmt: skip
     ev.add_argument("--work", type=Path, default=Path("var/eval"),
-                    help="hvor indeksene for dokumentmappene bygges (standard: var/eval)")  # fmt: skip
+                    help="hvor indeksene bygges (standard: var/eval)")  # fmt: skip
     ev.add_argument("--kinds", action="store_true", help="vis også tallene per spørsmålstype")
     ev.add_argument("--misses", action="store_true", help="vis spørsmålene som bommet")
     for p in (ask, ev):
@@ -128,9 +128,9 @@ def _eval(args, settings) -> int:
             if embedder is None:
                 embedder = load_embedder(args.model or DEFAULT_MODEL, settings.model_cache)
             index_dir = args.work / eval_set.name
-            run_ingest([eval_set.docs], index_dir, embedder.name, lambda: embedder)
+            run_ingest([eval_set.docs], index_dir, embedder.name, lambda e=embedder: e)
             bot = Bot(load_index(index_dir, expect_model=embedder.name), embedder, args.mode)
-        results, seconds = run_questions(lambda q, h: answer_to_dict(bot.ask(q, h)), items)
+        results, seconds = run_questions(lambda q, h, b=bot: answer_to_dict(b.ask(q, h)), items)
         result = evaluate(items, results)
         rows.append((eval_set.name, len(items), result.metrics, seconds))
         held = [i for i, item in enumerate(items) if is_heldout(item["id"])]

@@ -1,7 +1,7 @@
-"""Text helpers shared by retrieval and answering: question clean-up and sentence spans.
+"""Question clean-up: NFC, control and invisible characters gone, a length limit.
 
-Sentence spans are (start, end) offsets into the passage text, so every quoted sentence
-is a verbatim slice of its source.
+Sentences are found at ingest (`ingest.sentences`) and stored in the index; this module
+only prepares what the asker typed.
 """
 
 from __future__ import annotations
@@ -35,44 +35,3 @@ def clean_question(raw: str, limit: int = MAX_QUESTION_CHARS) -> CleanQuestion:
         cut = text[:limit]
         text = cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut
     return CleanQuestion(text, truncated)
-
-
-# A sentence ends at . ! ? … (optionally followed by a closing quote or bracket) before
-# whitespace and an upper-case letter, digit, quote or list dash; or at a line break.
-_BOUNDARY = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’»)\]]))\s+(?=[\"“«(\[]?[A-ZÆØÅÄÖÜ0-9-])|\n+")
-_ABBREVIATIONS = re.compile(
-    r"(?:\b(?:f\.eks|bl\.a|m\.m|o\.l|ca|nr|kap|jf|dvs|mht|pga|ev|evt|"
-    r"St|Dr|Prof|mr|mrs|e\.g|i\.e|etc|vs|no)\.)$",
-    re.IGNORECASE,
-)
-
-
-_LIST_MARKER = re.compile(r"(?:[-•*–]|\d{1,2}[.)])[ \t]+")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence or line in `text`, whitespace and list bullets trimmed."""
-    spans, start = [], 0
-    for match in _BOUNDARY.finditer(text):
-        if match.group().strip() == "" and "\n" not in match.group():
-            if _ABBREVIATIONS.search(text[start : match.start()]):
-                continue
-        spans.append((start, match.start()))
-        start = match.end()
-    spans.append((start, len(text)))
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        marker = _LIST_MARKER.match(text, a, b)
-        if marker:  # a list item is quoted without its bullet
-            a = marker.end()
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return out
-
-
-def word_count(text: str) -> int:
-    return len(re.findall(r"\w+(?:[-.,%]\w+)*%?", text))

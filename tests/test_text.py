@@ -3,7 +3,8 @@ import unicodedata
 
 import pytest
 
-from bot.text import MAX_QUESTION_CHARS, clean_question, sentence_spans, word_count
+from bot.text import MAX_QUESTION_CHARS, clean_question
+from ingest.sentences import sentence_spans, word_count
 
 
 def _sentences(text):
