@@ -22,11 +22,11 @@ documents are ingested into a temporary index, and then:
 2. ingest cost: the index's chunk texts are embedded alone, then with their sentence
    texts in one call as ingest does (once each); seconds per chunk and their ratio.
 
-Torch gets one thread unless --threads says otherwise: on this 2-core machine, busy with
-other work, two intra-op threads contend with that work and with each other, and a
-single-query embedding is often slower than with one. --profile prints the 25 functions
-under `Bot.ask` with the most cumulative time. Timings depend on the machine; this is a
-benchmark, not a test.
+Torch gets one thread unless --threads says otherwise, so that runs compare whatever else
+the machine does: on this 2-core machine under load, two intra-op threads contend with the
+other work (and numpy's BLAS threads) and can be slower; on an idle one two are faster.
+--profile prints the 25 functions under `Bot.ask` with the most cumulative time. Timings
+depend on the machine; this is a benchmark, not a test.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 from ingest.embedding import Embedder, load_embedder
 from ingest.errors import IngestError
 from ingest.index import Index, current_generation, load_index, read_manifest
@@ -48,6 +50,10 @@ class Bot:
         mode: str = "hybrid",
         model: AnswerModel | None = None,
     ):
+        # The per-question matrix products are small; numpy's BLAS on 2 threads leaves them
+        # spinning into the next query embedding (benchmarks/ask_latency.py: Bot.ask / bare
+        # embedding p50 2.11x with BLAS as is, 1.21x with 1 thread, norquad-dev, load ~4).
+        threadpool_limits(limits=1, user_api="blas")
         self.embedder = embedder
         self.mode = mode
         self._given_model = model
