@@ -26,7 +26,7 @@ from ingest.index import Index
 from ingest.sentences import word_count
 
 from .evidence import Examined
-from .features import is_list_line, neighbour, refers_back, sentence_text
+from .features import is_heading, is_list_line, neighbour, refers_back, sentence_text
 from .query import Query
 from .retrieve import Passage
 
@@ -94,6 +94,7 @@ def empty_answer(language: str = "nb") -> Answer:
     return Answer("", NO_ANSWER, EMPTY_TEXT[language], language)
 
 
+AND = {"nb": "og", "nn": "og", "en": "and"}
 PART_MISSING = {
     "nb": "Om «{part}» finner jeg ikke svar i dokumentene.",
     "nn": "Om «{part}» finn eg ikkje svar i dokumenta.",
@@ -150,10 +151,12 @@ def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
         if len(quotes) > 1:
             return quotes
     quotes = [_Quote(best.position, best.sentence)]
+    lead = {best.position}  # the passages the answer opens with
     if refers_back(best.text):
         before = neighbour(index, best.position, best.sentence, -1)
-        if before is not None:
+        if before is not None and not is_heading(index.chunks[before[0]], before[1]):
             quotes.insert(0, _Quote(*before))
+            lead.add(before[0])
     words = sum(word_count(_text(index, q)) for q in quotes)
     top = logits[order[0]]
     for i in order[1:]:
@@ -166,9 +169,8 @@ def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
             continue
         quotes.append(_Quote(c.position, c.sentence))
         words += n
-    # In reading order within a passage; the best sentence's passage first.
-    first = quotes[0].position if not refers_back(best.text) else best.position
-    return sorted(quotes, key=lambda q: (q.position != first, q.position, q.sentence))
+    # The best sentence's passage (and the one it refers back to) first, in reading order.
+    return sorted(quotes, key=lambda q: (q.position not in lead, q.position, q.sentence))
 
 
 def _whole_list(index: Index, position: int, sentence: int) -> list[_Quote]:
@@ -223,7 +225,8 @@ def _render(query, quotes, passages, index, notice, evidence) -> Answer:
     titles = list(dict.fromkeys(index.chunks[q.position].title or index.chunks[q.position].doc_id
                                 for q in quotes))  # fmt: skip
     first = index.chunks[quotes[0].position]
-    framing = FRAMING[query.language].format(title="» og «".join(titles[:2]))
+    joined = f"» {AND[query.language]} «".join(titles[:2])
+    framing = FRAMING[query.language].format(title=joined)
     if len(titles) == 1 and first.section:
         framing += f" ({first.section.rsplit(SECTION_SEPARATOR, 1)[-1]})"
     citations = tuple(

@@ -181,10 +181,9 @@ def candidates(
             continue
         dense = vectors @ query_vector
         heading_terms = terms_of(f"{chunk.title} {chunk.section}")
-        heading = chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1] if chunk.section else ""
         for s, (a, b) in enumerate(chunk.sentences):
             text = chunk.text[a:b]
-            if (a == 0 and text == heading) or _markers()["link_text"].match(text):
+            if is_heading(chunk, s) or is_link_text(text):
                 continue  # a heading or a link text is not a statement
             own = terms_of(text)
             words = word_count(text)
@@ -233,6 +232,18 @@ def candidates(
     return Candidates(items, matrix, index)
 
 
+def is_heading(chunk, sentence: int) -> bool:
+    """Whether the sentence is the section heading that opens the chunk."""
+    a, b = chunk.sentences[sentence]
+    heading = chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1] if chunk.section else ""
+    return a == 0 and bool(heading) and chunk.text[a:b] == heading
+
+
+def is_link_text(text: str) -> bool:
+    """A line that only points elsewhere ("Les mer om …")."""
+    return bool(_markers()["link_text"].match(text))
+
+
 LIST_LINE_WORDS = 12  # a line of its own this short, without a full stop, is a list item
 
 
@@ -241,6 +252,8 @@ def is_list_line(chunk, sentence: int) -> bool:
     that lost its bullet in extraction). A chunk's first line (its heading) is not one."""
     text = chunk.text
     a, b = chunk.sentences[sentence]
+    if is_link_text(text[a:b]):
+        return False
     if is_list_item(text, a):
         return True
     alone = a > 0 and text[a - 1] == "\n" and (b == len(text) or text[b] == "\n")

@@ -298,8 +298,6 @@ def _compose(bot, question, chosen, extra_margin=0.0, **kwargs):
 # ------------------------------------------------------------- the Bot, end to end
 
 # Known bugs (see the reports): remove the marks when they are fixed.
-HEADING_BUG = pytest.mark.xfail(strict=True, reason="bug: the heading before a back-reference "
-                                "(a section's first sentence, 'Det er …') is quoted")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -336,7 +334,7 @@ def test_the_bot_answers_with_verbatim_cited_sentences_in_the_question_language(
         "Hva ønsker daglig leder i BioCosmos at stiftelsen skal være?",
         "Når ble Arena Unikom arrangert for første gang?",
         "How often do the partners of the cooperation agreement meet?",
-        pytest.param("Hvem betaler driften av stiftelsen?", marks=HEADING_BUG),
+        "Hvem betaler driften av stiftelsen?",
         "samarbeidsavtalen NTNU kommune",
         "Når ble samarbeidsavtalen signert, og hvor mange kommuner samler Unikom-nettverket?",
     ],
@@ -448,7 +446,6 @@ def test_a_long_list_is_quoted_from_its_start_within_the_word_limit(small_bot):
     assert answer.text.count(LIST_BULLET) == len(items)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a 'Les mer …' line after a list is quoted as an item")
 def test_a_link_line_after_a_list_is_not_quoted_as_an_item(small_bot):
     answer = small_bot.ask("Hvilke områder har planen?")
     assert _check_answer(answer) == [
@@ -498,7 +495,6 @@ def test_the_bot_quotes_the_sentence_before_a_back_reference(bot):
     ]
 
 
-@HEADING_BUG
 def test_a_back_reference_right_after_a_heading_does_not_bring_the_heading(bot):
     answer = _compose(bot, "Hvem betaler driften av stiftelsen?", "Det er private givere")
     assert _check_answer(answer) == [
@@ -506,9 +502,6 @@ def test_a_back_reference_right_after_a_heading_does_not_bring_the_heading(bot):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: a back-reference's sentence from the chunk before comes after it"
-)
 def test_a_back_reference_at_the_start_of_a_chunk_brings_the_sentence_before_it_first(
     small_bot,
 ):
@@ -583,7 +576,6 @@ def test_a_two_part_question_gets_a_citation_for_each_part_from_each_document(bo
     assert all(p["answerable"] >= p["threshold"] for p in parts)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: two titles are joined with «og» in English too")
 def test_two_documents_are_named_in_the_language_of_the_question(bot):
     answer = bot.ask("How often do the partners of the cooperation agreement meet, and how many "
                      "municipalities does the Unikom network gather?")  # fmt: skip
