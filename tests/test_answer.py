@@ -196,6 +196,7 @@ def small_bot(tmp_path_factory):
 
 # ------------------------------------------------------------------------------ helpers
 
+AND = {"nb": "og", "nn": "og", "en": "and"}  # between two titles in the framing
 LINK_TEXT = re.compile(question_words()["link_text"]["pattern"], re.I)
 
 
@@ -204,7 +205,8 @@ def _framing(answer) -> str:
     and, for one document, the first cited passage's section."""
     chunks = [c.passage.chunk for c in answer.citations]
     titles = list(dict.fromkeys(c.title or c.doc_id for c in chunks))
-    framing = FRAMING[answer.language].format(title="» og «".join(titles[:2]))
+    joined = f"» {AND[answer.language]} «".join(titles[:2])
+    framing = FRAMING[answer.language].format(title=joined)
     if len(titles) == 1 and chunks[0].section:
         framing += f" ({chunks[0].section.rsplit(SECTION_SEPARATOR, 1)[-1]})"
     return framing + ": "
@@ -296,8 +298,6 @@ def _compose(bot, question, chosen, extra_margin=0.0, **kwargs):
 
 
 # ------------------------------------------------------------- the Bot, end to end
-
-# Known bugs (see the reports): remove the marks when they are fixed.
 
 
 @pytest.mark.parametrize(

@@ -312,14 +312,16 @@ def test_the_answer_in_the_sentence_after_the_one_that_repeats_the_question(
 # ------------------------------------------------------------------------- floors
 
 # What `python -m bot eval` reports (the same functions, on Bot.ask with each question's
-# history), measured with answer engine v2 (default model), and the floors a little below.
-#   dev2 (89):         cite@1 0.608  cite 0.662  answer 0.581  answered 0.743  refused 0.733
-#   norquad-dev (120): cite@1 0.784  cite 0.804  answer 0.755  answered 0.873  refused 0.944
-# Each floor is about 0.05 below; refused, over 15 and 18 questions, allows one more miss.
+# history), measured with answer engine v2 and the default model at commit 22c2ac2:
+#   dev2 (89):         cite@1 0.649  cite 0.689  answer 0.608  answered 0.797  refused 0.667
+#   norquad-dev (120): cite@1 0.814  cite 0.843  answer 0.784  answered 0.922  refused 0.889
+# (8766e8f, 0aeaf91 and 5693fb5 measured within 0.03 of these; at 5693fb5 the only
+# change is norquad cite@1 0.794.) Each floor is about 0.05 below; refused (10 of 15 and
+# 16 of 18 questions) allows one more miss. Raise them as the engine gets better.
 FLOORS = {
-    "dev2": {"cite@1": 0.55, "cite": 0.61, "answer": 0.53, "answered": 0.69, "refused": 0.66},
-    "norquad-dev": {"cite@1": 0.73, "cite": 0.75, "answer": 0.70, "answered": 0.82,
-                    "refused": 0.88},
+    "dev2": {"cite@1": 0.58, "cite": 0.64, "answer": 0.56, "answered": 0.75, "refused": 0.60},
+    "norquad-dev": {"cite@1": 0.76, "cite": 0.79, "answer": 0.73, "answered": 0.87,
+                    "refused": 0.83},
 }  # fmt: skip
 
 
