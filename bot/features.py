@@ -144,11 +144,6 @@ def neighbour(index: Index, position: int, sentence: int, step: int) -> tuple[in
     return other, (n - 1 if step < 0 else 0)
 
 
-def _neighbour_terms(index: Index, position: int, sentence: int, step: int) -> frozenset[str]:
-    where = neighbour(index, position, sentence, step)
-    return terms_of(sentence_text(index, *where)) if where else frozenset()
-
-
 def sentence_text(index: Index, position: int, sentence: int) -> str:
     chunk = index.chunks[position]
     a, b = chunk.sentences[sentence]
@@ -187,15 +182,16 @@ def candidates(
                 continue  # a heading or a link text is not a statement
             own = terms_of(text)
             words = word_count(text)
-            near = []
+            near, prev_terms = [], frozenset()
             for step in (-1, 1):
                 where = neighbour(index, passage.position, s, step)
                 if where is None:
                     near.append((0.0, 0.0))
                     continue
-                other = sentence_text(index, *where)
+                other = terms_of(sentence_text(index, *where))
+                prev_terms = other if step < 0 else prev_terms
                 cosine = float(_sentence_vector(index, *where) @ query_vector)
-                near.append((share(terms_of(other)), cosine))
+                near.append((share(other), cosine))
             list_line = is_list_line(chunk, s)
             kinds = sentence_kinds(text)
             asked = query.answer_type
@@ -221,7 +217,7 @@ def candidates(
                 float(text.endswith(":")),
                 float(refers_back(text)) * near[0][0],
                 max(0.0, near[0][0] - share(own)),
-                share(own | heading_terms | _neighbour_terms(index, passage.position, s, -1)),
+                share(own | heading_terms | prev_terms),
                 float(chunk.doc_id == passages[0].chunk.doc_id),
             ])  # fmt: skip
             items.append(Candidate(p, passage.position, s, (a, b), text, list_line))
