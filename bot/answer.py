@@ -16,7 +16,6 @@ It does not search or score: it is given the examined parts of the question.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -240,19 +239,3 @@ def _render(query, quotes, passages, index, notice, evidence) -> Answer:
 def _passage(index: Index, position: int) -> Passage:
     """A chunk quoted for a neighbouring sentence that retrieval did not rank."""
     return Passage(index.chunks[position], position, 0.0, 0.0, 0.0, None, None)
-
-
-def idf_from_tokens(documents: list[list[str]]):
-    """BM25's (Lucene's) idf(term) over analysed documents: a word in nearly every passage
-    ("Trondheim", "NTNU") weighs almost nothing; an unseen word weighs the most."""
-    n = len(documents)
-    df: dict[str, int] = {}
-    for doc in documents:
-        for term in set(doc):
-            df[term] = df.get(term, 0) + 1
-
-    def idf(term: str) -> float:
-        k = df.get(term, 0)
-        return math.log(1 + (n - k + 0.5) / (k + 0.5))
-
-    return idf

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
@@ -21,7 +22,7 @@ from ingest.embedding import Embedder, load_embedder
 from ingest.errors import IngestError
 from ingest.index import Index, current_generation, load_index, read_manifest
 
-from .answer import Answer, compose_answer, empty_answer, idf_from_tokens
+from .answer import Answer, compose_answer, empty_answer
 from .evidence import Examined, examine
 from .lexical import Vocabulary
 from .model import AnswerModel, load_model
@@ -40,8 +41,26 @@ RELOAD_CHECK_SECONDS = 5.0  # how often a running bot looks for a new index gene
 logger = logging.getLogger("trd30.bot")
 
 
+@dataclass(frozen=True)
+class Served:
+    """One loaded generation and everything derived from it, swapped in as one object."""
+
+    index: Index
+    retriever: Retriever
+    vocabulary: Vocabulary
+    model: AnswerModel
+
+    @property
+    def idf(self):
+        return self.index.lexical.idf
+
+
 class Bot:
-    """Answers from one index, with the embedder that built it."""
+    """Answers from one index, with the embedder that built it.
+
+    A new index generation is loaded beside the one serving, in a background thread, and
+    swapped in by one assignment (`self.served`): a question reads `served` once and is
+    answered by that generation from start to end, never waiting for a load."""
 
     def __init__(
         self,
@@ -58,37 +77,66 @@ class Bot:
         self.mode = mode
         self._given_model = model
         self.reload_seconds = RELOAD_CHECK_SECONDS
-        self._use(index)
+        self.served = self._serve(index)
         self._checked = time.monotonic()
         self._lock = threading.Lock()  # one question at a time: the model is not re-entrant
+        self._loader: threading.Thread | None = None
+        self._reload_lock = threading.Lock()  # guards the check and the start of a load
 
-    def _use(self, index: Index) -> None:
-        self.index = index
-        self.retriever = Retriever(index, self.embedder)
-        self.idf = idf_from_tokens(self.retriever.lexical.tokens)
-        self.vocabulary = Vocabulary(self.retriever.lexical.vocabulary)
-        self.model = self._given_model or load_model(index.model)
+    def _serve(self, index: Index) -> Served:
+        return Served(index, Retriever(index, self.embedder),
+                      Vocabulary(index.lexical.vocabulary),
+                      self._given_model or load_model(index.model))  # fmt: skip
 
-    def reload_if_changed(self) -> bool:
-        """Switch to a newer index generation if ingest has written one (checked at most
-        every `reload_seconds`). A broken or mismatched new index is logged and the
-        current one keeps serving. True when it switched."""
-        now = time.monotonic()
-        if now - self._checked < self.reload_seconds:
-            return False
-        self._checked = now
-        generation = current_generation(self.index.path)
-        if generation is None or generation == self.index.generation:
-            return False
+    # The generation serving now (each read gives the latest; a question reads `served`).
+    index = property(lambda self: self.served.index)
+    retriever = property(lambda self: self.served.retriever)
+    vocabulary = property(lambda self: self.served.vocabulary)
+    model = property(lambda self: self.served.model)
+    idf = property(lambda self: self.served.idf)
+
+    def reload_if_changed(self, wait: bool = False) -> bool:
+        """Start loading a newer index generation if ingest has written one (checked at
+        most every `reload_seconds`), in a background thread; the current one keeps
+        serving until the new one is ready. A broken or mismatched new index is logged
+        and never served. True when a load was started; `wait` waits for it to finish."""
+        with self._reload_lock:
+            now = time.monotonic()
+            if now - self._checked < self.reload_seconds:
+                return False
+            self._checked = now
+            generation = current_generation(self.index.path)
+            if generation is None or generation == self.index.generation:
+                return False
+            started = self._loader is None or not self._loader.is_alive()
+            if started:  # one load at a time; a later check sees any newer CURRENT
+                self._loader = threading.Thread(target=self._load_newer, name="index-reload",
+                                                daemon=True)  # fmt: skip
+                self._loader.start()
+        if wait:
+            self.wait_for_reload()
+        return started
+
+    def wait_for_reload(self, timeout: float | None = None) -> None:
+        """Block until a background load (if any) has finished."""
+        loader = self._loader
+        if loader is not None:
+            loader.join(timeout)
+
+    def _load_newer(self) -> None:
+        current = self.served.index
         try:
-            index = load_index(self.index.path, expect_model=self.index.model,
-                               expect_dimension=self.index.dimension)  # fmt: skip
+            index = load_index(current.path, expect_model=current.model,
+                               expect_dimension=current.dimension)  # fmt: skip
+            served = self._serve(index)
         except IngestError as err:
-            logger.warning("Beholder indeksen %s: %s", self.index.generation, err)
-            return False
-        self._use(index)
+            logger.warning("Beholder indeksen %s: %s", current.generation, err)
+            return
+        except Exception:  # a bug must not end the thread silently: log it, keep serving
+            logger.exception("Kunne ikke laste ny indeks; beholder %s", current.generation)
+            return
+        self.served = served
         logger.info("Bytter til indeksen %s", index.generation)
-        return True
 
     @classmethod
     def load(
@@ -105,34 +153,36 @@ class Bot:
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Answer `question`; `history` holds the asker's earlier questions, oldest first."""
+        self.reload_if_changed()
         with self._lock:
-            self.reload_if_changed()
-            return self._ask(question, history)
+            return self._ask(self.served, question, history)
 
-    def _ask(self, question: str, history: Sequence[str]) -> Answer:
-        query = self.query(question, history)
+    def _ask(self, served: Served, question: str, history: Sequence[str]) -> Answer:
+        query = self.query(question, history, served)
         if query.is_empty:
             return empty_answer()
         notice = TRUNCATED_NOTICE[query.language] if query.truncated else ""
-        parts = [self.examine(part) for part in query.parts or (query,)]
-        return compose_answer(query, parts, self.index, self.model.extra_margin, notice)
+        parts = [self.examine(part, served) for part in query.parts or (query,)]
+        return compose_answer(query, parts, served.index, served.model.extra_margin, notice)
 
-    def query(self, question: str, history: Sequence[str] = ()) -> Query:
+    def query(self, question: str, history: Sequence[str] = (), served: Served | None = None
+              ) -> Query:  # fmt: skip
         """The `Query` for `question`, its terms resolved against this index's words."""
-        return build_query(question, history, self.vocabulary)
+        return build_query(question, history, (served or self.served).vocabulary)
 
-    def examine(self, query: Query) -> Examined:
+    def examine(self, query: Query, served: Served | None = None) -> Examined:
         """Retrieval, candidate sentences and the evidence for one (part of a) query."""
-        return examine(query, self.retriever, self.index, self.model, self.idf, self.mode)
+        s = served or self.served
+        return examine(query, s.retriever, s.index, s.model, s.idf, self.mode)
 
     def search(self, query: str, k: int = 10, doc_id: str | None = None) -> list[Passage]:
         """Top passages for `query` (no answer), optionally from one document."""
         clean = clean_question(query)
         if not clean.text:
             return []
+        self.reload_if_changed()
         with self._lock:
-            self.reload_if_changed()
-            found = self.retriever.search(clean.text, k, self.mode, doc_id=doc_id or None)
+            found = self.served.retriever.search(clean.text, k, self.mode, doc_id=doc_id or None)
         # Dense search ranks every passage; keep those sharing a word with the query, or
         # about as close in meaning as the best one, so unrelated passages are not shown.
         best = max((p.dense for p in found), default=0.0)

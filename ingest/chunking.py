@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from .documents import SECTION_SEPARATOR, Document
 from .sentences import LIST_MARKER, sentence_spans
 
@@ -104,6 +102,8 @@ def chunk_document(
     overlap: int = CHUNK_OVERLAP,
 ) -> list[Chunk]:
     """The document's chunks in reading order, each within `chunk_tokens` tokens."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter  # slow to import
+
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=chunk_tokens,
         chunk_overlap=overlap,

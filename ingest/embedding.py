@@ -227,13 +227,17 @@ def quiet_libraries() -> None:
     (embedding) is ours to show.
     """
     import logging
+    import os
+    import sys
 
     for name in ("transformers", "sentence_transformers", "pypdf", "huggingface_hub"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    try:
+    # Read by transformers and huggingface_hub when they are imported; set here so that a
+    # run that never loads the model (a no-op ingest) never imports them.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    if "transformers" in sys.modules:
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
-    except ImportError:
-        pass

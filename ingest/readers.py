@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest import html
@@ -39,58 +38,12 @@ from ingest.language import guess_language
 from ingest.markdown import read_markdown
 from ingest.office import read_docx, read_pdf
 from ingest.plaintext import read_text
+from ingest.sources import SUPPORTED_SUFFIXES, find_sources, unsupported_reason  # noqa: F401
 
-SUPPORTED_SUFFIXES = {".html", ".htm", ".md", ".markdown", ".txt", ".pdf", ".docx"}
 _BROKEN = {".pdf": "ødelagt eller ufullstendig PDF", ".docx": "ødelagt Word-fil"}
 
 
-# ---------------------------------------------------------------- finding and dispatch
-
-
-def find_sources(
-    paths: Sequence[Path],
-) -> tuple[list[tuple[Path, Path]], list[tuple[str, str]]]:
-    """Expand files and folders into (file, root) pairs, plus (path, reason) for skipped ones.
-
-    Folders are searched recursively in sorted order, skipping hidden files and folders;
-    their root is the folder itself. A file's root is its parent folder.
-    """
-    found: list[tuple[Path, Path]] = []
-    skipped: list[tuple[str, str]] = []
-    seen: set[Path] = set()
-    for given in map(Path, paths):
-        if given.is_dir():
-            candidates = [(file, given) for file in _files_under(given)]
-        elif given.is_file():
-            candidates = [(given, given.parent)]
-        else:
-            skipped.append((str(given), "finnes ikke"))
-            continue
-        for file, root in candidates:
-            if file.suffix.lower() not in SUPPORTED_SUFFIXES:
-                skipped.append((str(file), _unsupported_reason(file)))
-            elif file.resolve() not in seen:
-                seen.add(file.resolve())
-                found.append((file, root))
-    return found, skipped
-
-
-def _files_under(folder: Path) -> list[Path]:
-    files = []
-    for current, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [name for name in dirnames if not _is_hidden(name)]
-        files.extend(Path(current, name) for name in filenames if not _is_hidden(name))
-    return sorted(files, key=lambda file: file.relative_to(folder).parts)
-
-
-def _is_hidden(name: str) -> bool:
-    return name.startswith(".") or name.startswith("~$")  # ~$ = Word's lock files
-
-
-def _unsupported_reason(path: Path) -> str:
-    if not path.suffix:
-        return "filtypen støttes ikke (ingen filendelse)"
-    return f"filtypen {path.suffix} støttes ikke"
+# ---------------------------------------------------------------- dispatch
 
 
 def read_document(path: Path, root: Path) -> Document:
@@ -118,7 +71,7 @@ def read_document(path: Path, root: Path) -> Document:
 def _document(path: Path, root: Path, raw: bytes) -> Document:
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        raise Rejected(_unsupported_reason(path))
+        raise Rejected(unsupported_reason(path))
     if not raw.removeprefix(codecs.BOM_UTF8).strip():
         raise Rejected("tom fil")
     parsed = reader(raw)

@@ -26,7 +26,7 @@ def _write(index_dir, n=5, d=8, model="hash", seed=0):
 def test_round_trip_keeps_chunks_vectors_and_search_matches_brute_force(tmp_path):
     _write(tmp_path, n=20)
     index = load_index(tmp_path)
-    assert index.chunks == _chunks(20)
+    assert list(index.chunks) == _chunks(20)
     assert np.allclose(index.vectors(), _vectors(20))
     query = _vectors(1, seed=7)[0]
     expected = np.argsort(-(_vectors(20) @ query))[:5]
@@ -105,7 +105,7 @@ def _write_with_sentences(index_dir, counts=(1, 3, 2, 1), d=8):
 def test_sentence_vectors_round_trip_memory_mapped_with_offsets(tmp_path):
     generation, chunks, sentence_vectors = _write_with_sentences(tmp_path)
     index = load_index(tmp_path)
-    assert index.generation == generation and index.chunks == chunks
+    assert index.generation == generation and list(index.chunks) == chunks
     assert index.chunks[1].sentence_texts()[2] == "Setning 2 i bit 1 med æøå."
     assert isinstance(index.sentence_vectors, np.memmap)  # not read into memory
     assert index.sentence_vectors.dtype == np.float32

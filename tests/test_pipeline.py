@@ -147,6 +147,7 @@ def test_a_running_bot_switches_to_a_new_generation_and_keeps_the_old_on_failure
 
     _write(src, "c.md", "Et nytt dokument om fysioterapi og æøå.")
     _ingest(src, index_dir)
+    assert bot.reload_if_changed(wait=True)
     found = bot.search("fysioterapi")
     assert bot.index.generation != first
     assert found and "fysioterapi" in found[0].chunk.text
@@ -154,6 +155,7 @@ def test_a_running_bot_switches_to_a_new_generation_and_keeps_the_old_on_failure
     # a new generation built with another model is refused; the current one keeps serving
     current = bot.index.generation
     _ingest(src, index_dir, model="hash-other")
+    assert bot.reload_if_changed(wait=True)  # it tried
     assert bot.search("fysioterapi") and bot.index.generation == current
 
 
@@ -221,3 +223,40 @@ def test_an_index_of_the_old_format_is_rebuilt_with_sentence_vectors(src, tmp_pa
     index = load_index(index_dir)
     assert report.embedded_sentences == len(index.sentence_vectors) == _sentences(index)
     assert embedder.embedded == report.chunks + report.embedded_sentences
+
+
+def test_a_question_during_a_hot_reload_is_answered_by_the_old_generation(src, tmp_path,
+                                                                          monkeypatch):  # fmt: skip
+    import threading
+
+    from bot import service
+
+    index_dir = tmp_path / "index"
+    _ingest(src, index_dir)
+    bot = service.Bot.load(index_dir, tmp_path / "cache")
+    bot.reload_seconds = 0
+    old = bot.index.generation
+    _write(src, "c.md", "Et nytt dokument om fysioterapi og æøå.")
+    _ingest(src, index_dir)
+
+    loading, release = threading.Event(), threading.Event()
+    real_load = service.load_index
+
+    def slow_load(*args, **kwargs):  # the new generation takes as long as the test wants
+        loading.set()
+        release.wait(120)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(service, "load_index", slow_load)
+    answer = bot.ask("Når ble Arena Unikom arrangert?")  # starts the load, must not wait
+    found = bot.search("fysioterapi")
+    assert loading.is_set() and not release.is_set() and bot._loader.is_alive()
+    assert bot.index.generation == old
+    assert answer.status in ("answered", "no_answer")
+    assert all(c.passage.chunk.doc_id in ("a.md", "sub/b.md") for c in answer.citations)
+    assert not any("fysioterapi" in p.chunk.text for p in found)
+
+    release.set()
+    bot.wait_for_reload(60)
+    assert bot.index.generation != old
+    assert "fysioterapi" in bot.search("fysioterapi")[0].chunk.text
