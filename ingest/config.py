@@ -5,10 +5,12 @@ TRD30_MODEL        embedding model: the default, `hash`, a sentence-transformers
 TRD30_MODEL_CACHE  where the default model is built (default: the user cache folder)
 TRD30_ROOT_PATH    the app's public path prefix behind a reverse proxy (default: none)
 TRD30_FRAME_ANCESTORS  origins allowed to embed the chat, space-separated (default: none)
+TRD30_THREADS      torch threads for embedding (default: the CPUs this process may use)
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,3 +39,38 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
         root_path=environ.get("TRD30_ROOT_PATH", ""),
         frame_ancestors=tuple((environ.get("TRD30_FRAME_ANCESTORS") or "").split()),
     )
+
+
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" or "max ..."
+
+
+def usable_cpus(affinity: int | None = None, cpu_max: str | None = None) -> int:
+    """The CPUs this process may use: its affinity mask, capped by a cgroup CPU quota (a
+    container limited to 1.5 CPUs gets 1). torch counts the machine's cores instead, so
+    in a limited container or beside other replicas its threads would contend."""
+    if affinity is None:
+        affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+            os.cpu_count() or 1)  # fmt: skip
+    if cpu_max is None:
+        try:
+            cpu_max = CGROUP_CPU_MAX.read_text()
+        except OSError:
+            cpu_max = ""
+    parts = cpu_max.split()
+    if len(parts) == 2 and parts[0] != "max":
+        try:
+            affinity = min(affinity, max(1, math.floor(int(parts[0]) / int(parts[1]))))
+        except (ValueError, ZeroDivisionError):
+            pass  # an unreadable quota caps nothing
+    return max(1, affinity)
+
+
+def torch_threads(environ: Mapping[str, str] = os.environ) -> int:
+    """torch's intra-op thread count: TRD30_THREADS, else the usable CPUs."""
+    value = (environ.get("TRD30_THREADS") or "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ValueError(f"TRD30_THREADS må være et heltall, ikke {value!r}") from None
+    return usable_cpus()

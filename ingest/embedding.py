@@ -57,8 +57,12 @@ class SentenceTransformerEmbedder:
     @property
     def model(self):
         if self._model is None:
+            import torch
             from sentence_transformers import SentenceTransformer
 
+            from .config import torch_threads
+
+            torch.set_num_threads(torch_threads())
             try:
                 self._model = SentenceTransformer(self.path, device="cpu")
             except Exception as err:  # hub errors, missing files, bad configs

@@ -12,6 +12,7 @@ Layout of an index folder:
         rows.npz            per chunk: byte offset of its record, its document's number,
                             the row of its first sentence (each with one extra at the end)
         sentences.npy       one vector per sentence, chunk by chunk in the same order
+        sample.npz          the vectors a cosine is compared with (CHUNK_SAMPLE, ...)
         lexical/            the BM25 matrices and vocabulary (`ingest.lexical`)
         manifest.json       format version, model, dimension, chunker, hashes, versions
     .staging-<...>/         a generation being written (removed or left by a crash)
@@ -56,6 +57,7 @@ CHUNKS = "chunks.jsonl"
 ROWS = "rows.npz"
 FAISS_FILE = "index.faiss"
 SENTENCES = "sentences.npy"
+SAMPLE = "sample.npz"
 LEXICAL = "lexical"
 # Above this many chunks the dense index is FAISS HNSW instead of exact (flat) search.
 # Measured with benchmarks/scale.py (real e5 vectors of the development sets, repeated
@@ -67,7 +69,8 @@ HNSW_M = 32  # links per node (FAISS's usual choice for 384-d text embeddings)
 HNSW_EF_CONSTRUCTION = 64
 HNSW_EF_SEARCH = 256  # >= the dense candidates asked for; recall measured in the benchmark
 # The population a cosine is compared with (Passage.dense_z, sentence_z): every vector up
-# to this many, an evenly spaced sample above.
+# to this many, an evenly spaced sample above. Stored at ingest: sampling a memory-mapped
+# file at load would fault in most of it (the kernel maps neighbouring pages too).
 CHUNK_SAMPLE = 4096
 SENTENCE_SAMPLE = 8192
 REBUILD_HINT = "Bygg indeksen på nytt: python -m ingest corpus --index {path}"
@@ -259,9 +262,13 @@ def load_index(
         )
     if hasattr(faiss_index, "hnsw"):
         faiss_index.hnsw.efSearch = int(manifest.get("faiss", {}).get("ef_search", HNSW_EF_SEARCH))
-    chunk_sample = (faiss_index.reconstruct_batch(_sample(n, CHUNK_SAMPLE)) if n
-                    else np.zeros((0, faiss_index.d), np.float32))  # fmt: skip
-    sentence_sample = np.asarray(sentence_vectors[_sample(len(sentence_vectors), SENTENCE_SAMPLE)])
+    try:
+        with np.load(folder / SAMPLE) as sample:
+            chunk_sample, sentence_sample = sample["chunks"], sample["sentences"]
+    except (OSError, ValueError, KeyError) as err:
+        raise IndexFormatError(f"Indeksen i {folder} er skadet ({err}). {hint}") from err
+    if chunk_sample.shape[1:] != (faiss_index.d,) or sentence_sample.shape[1:] != (faiss_index.d,):
+        raise IndexFormatError(f"Indeksen i {folder} har utvalg med feil dimensjon. {hint}")
     return Index(index_dir, generation, manifest, chunks, faiss_index, sentence_vectors,
                  sentence_offsets, chunk_docs, doc_ids, lexical, chunk_sample,
                  sentence_sample)  # fmt: skip
@@ -353,6 +360,12 @@ class GenerationWriter:
         faiss_index, dense_info = build_dense_index(vectors, manifest["dimension"])
         faiss.write_index(faiss_index, str(self.staging / FAISS_FILE))
         np.save(self.staging / SENTENCES, sentence_vectors)
+        dimension = manifest["dimension"]
+        np.savez(
+            self.staging / SAMPLE,
+            chunks=vectors.reshape(-1, dimension)[_sample(len(vectors), CHUNK_SAMPLE)],
+            sentences=sentence_vectors[_sample(len(sentence_vectors), SENTENCE_SAMPLE)],
+        )
         doc_order = list(dict.fromkeys(c.doc_id for c in chunks))
         numbers = {doc_id: i for i, doc_id in enumerate(doc_order)}
         offsets = [0]
@@ -374,8 +387,8 @@ class GenerationWriter:
         (self.staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"
         )
-        for path in [*(self.staging / name for name in (FAISS_FILE, CHUNKS, ROWS, SENTENCES,
-                                                          MANIFEST)), *written]:  # fmt: skip
+        files = (FAISS_FILE, CHUNKS, ROWS, SENTENCES, SAMPLE, MANIFEST)
+        for path in [*(self.staging / name for name in files), *written]:
             _fsync(path)
         _fsync(self.staging / LEXICAL)
         final = self.index_dir / self.generation

@@ -88,7 +88,7 @@ class LexicalIndex:
         self._bm25 = bm25
         self.n_documents = n_documents
         vocab = bm25.vocab_dict if bm25 is not None else {}
-        self._ids = {t: i for t, i in vocab.items() if t != EMPTY}
+        self._ids = {t: i for t, i in vocab.items() if t not in (EMPTY, "")}
         self.vocabulary = frozenset(self._ids)
         if bm25 is not None:
             indptr = np.asarray(bm25.scores["indptr"])

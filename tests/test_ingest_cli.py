@@ -80,3 +80,24 @@ def test_usage_errors_are_in_norwegian(tmp_path):
     assert "bruk: python -m ingest" in result.stderr
     assert "Feil: disse argumentene mangler: sources" in result.stderr
     assert "usage" not in result.stderr and "required" not in result.stderr
+
+
+def test_a_no_op_ingest_imports_no_model_or_parser_library(tmp_path):
+    import subprocess
+    import sys
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Tittel\n\nEn setning om æøå.\n", "utf-8")
+    args = [str(docs), "--index", str(tmp_path / "index"), "--model", "hash", "--quiet"]
+    heavy = ("torch", "transformers", "sentence_transformers", "langchain_text_splitters",
+             "bs4", "pypdf", "docx", "bm25s")  # fmt: skip
+    script = (
+        "import sys\nfrom ingest.__main__ import main\n"
+        f"code = main({args!r})\n"
+        f"print(code, [m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert first.stdout.splitlines()[-1].startswith("0 "), first.stderr
+    again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert again.stdout.splitlines()[-1] == "0 []", again.stdout + again.stderr

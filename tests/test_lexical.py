@@ -199,3 +199,25 @@ def test_the_parts_of_a_two_part_question_are_resolved_too(vocabulary):
     one, two = query.parts
     assert _term("unikom") in one.terms
     assert _term("sjakklubben") in two.absent
+
+
+def test_a_saved_index_loads_memory_mapped_with_the_same_scores_and_idf(tmp_path):
+    import math
+
+    built = LexicalIndex.build(TEXTS)
+    built.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    assert loaded.vocabulary == built.vocabulary == {t for text in TEXTS for t in analyse(text)}
+    for query in ("kombinerte stillinger", "kommunen dekker 50%", "Arena Unikom 2019"):
+        np.testing.assert_allclose(loaded.scores(query), built.scores(query))
+    documents = [set(analyse(t)) for t in TEXTS]
+    for term in ("kommun", "stilling", "unikom", "ukjent"):
+        df = sum(term in d for d in documents)
+        assert loaded.document_frequency(term) == df
+        assert loaded.idf(term) == pytest.approx(math.log(1 + (6 - df + 0.5) / (df + 0.5)))
+
+
+def test_an_empty_lexical_index_saves_loads_and_scores_nothing(tmp_path):
+    LexicalIndex.build([]).save(tmp_path / "empty")
+    empty = LexicalIndex.load(tmp_path / "empty")
+    assert empty.n_documents == 0 and empty.scores("kommune").shape == (0,)

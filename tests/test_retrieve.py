@@ -170,3 +170,52 @@ def test_absent_from_both_rankings_is_minus_infinity():
     scores = fuse(np.array([0, 2, 0]), np.array([0, 0, 5]))
     assert scores[0] == -np.inf
     assert np.isfinite(scores[1]) and np.isfinite(scores[2])
+
+
+def _big_retriever(tmp_path, n, query, monkeypatch, hnsw_from=None):
+    from ingest import index as index_module
+
+    if hnsw_from is not None:
+        monkeypatch.setattr(index_module, "HNSW_MIN_CHUNKS", hnsw_from)
+    vectors = _unit(np.random.default_rng(3).normal(size=(n, DIM)))
+    with GenerationWriter(tmp_path / "big") as writer:
+        writer.commit(_chunks(n), vectors, {"model": "fixed", "dimension": DIM})
+    return Retriever(load_index(tmp_path / "big"), FixedQueryEmbedder(query)), vectors
+
+
+def test_top_k_candidates_give_the_fusion_of_brute_force_ranks_over_every_chunk(
+    tmp_path, query, monkeypatch
+):
+    from bot import retrieve
+
+    n = 400
+    monkeypatch.setattr(retrieve, "DENSE_CANDIDATES", CANDIDATES + 10)  # far fewer than n
+    retriever, vectors = _big_retriever(tmp_path, n, query, monkeypatch)
+    text = "samarbeid forskning helse"
+    dense_rank = np.zeros(n, np.int64)
+    dense_rank[np.argsort(-(vectors @ query), kind="stable")[:CANDIDATES]] = np.arange(
+        1, CANDIDATES + 1
+    )
+    bm25 = retriever.lexical.scores(text)
+    hits = [i for i in np.argsort(-bm25, kind="stable") if bm25[i] > 0][:CANDIDATES]
+    bm25_rank = np.zeros(n, np.int64)
+    bm25_rank[hits] = np.arange(1, len(hits) + 1)
+    fused = fuse(dense_rank, bm25_rank, retriever.dense_weight, retriever.bm25_weight,
+                 retriever.rrf_k)  # fmt: skip
+    expected = [i for i in np.argsort(-fused, kind="stable")[:10] if np.isfinite(fused[i])]
+    passages = retriever.search(text, k=10, mode="hybrid")
+    assert [p.position for p in passages] == expected
+    for p in passages:  # the shown cosine is exact, also for BM25's finds outside dense's
+        assert p.dense == pytest.approx(float(vectors[p.position] @ query), abs=1e-5)
+
+
+def test_an_index_above_the_size_limit_is_hnsw_and_finds_what_flat_finds(
+    tmp_path, query, monkeypatch
+):
+    retriever, vectors = _big_retriever(tmp_path, 300, query, monkeypatch, hnsw_from=100)
+    assert retriever.index.manifest["faiss"]["kind"] == "hnsw"
+    assert hasattr(retriever.index.faiss_index, "hnsw")
+    passages = retriever.search("samarbeid", k=10, mode="dense")
+    assert [p.position for p in passages] == list(np.argsort(-(vectors @ query))[:10])
+    small, _ = _big_retriever(tmp_path / "small", 99, query, monkeypatch, hnsw_from=100)
+    assert small.index.manifest["faiss"]["kind"] == "flat"
