@@ -199,6 +199,19 @@ def read_manifest(index_dir: Path) -> dict | None:
         return None
 
 
+def damaged_files(folder: Path, manifest: dict) -> list[str]:
+    """The generation's files that are missing or not the size ingest wrote (a cut or
+    replaced file), by a stat of each: cheap enough for every no-op ingest."""
+    damaged = []
+    for name, size in (manifest.get("files") or {}).items():
+        try:
+            if (folder / name).stat().st_size != size:
+                damaged.append(name)
+        except OSError:
+            damaged.append(name)
+    return damaged if manifest.get("files") else ["manifest.json (files)"]
+
+
 def load_index(
     index_dir: Path, expect_model: str | None = None, expect_dimension: int | None = None
 ) -> Index:
@@ -221,6 +234,12 @@ def load_index(
         raise IndexFormatError(
             f"Indeksen i {index_dir} er bygd med modellen «{manifest.get('model')}», "
             f"men boten bruker «{expect_model}». {hint} --model {expect_model}"
+        )
+    damaged = damaged_files(folder, manifest)
+    if damaged:
+        raise IndexFormatError(
+            f"Indeksen i {folder} er skadet: {', '.join(damaged)} mangler eller har feil "
+            f"størrelse. {hint}"
         )
     try:
         import faiss
@@ -382,13 +401,15 @@ class GenerationWriter:
         written = LexicalIndex.build([c.embedding_text() for c in chunks]).save(
             self.staging / LEXICAL
         )
+        paths = [self.staging / name for name in (FAISS_FILE, CHUNKS, ROWS, SENTENCES, SAMPLE)]
+        paths += written
+        sizes = {p.relative_to(self.staging).as_posix(): p.stat().st_size for p in paths}
         manifest = {**manifest, "format_version": FORMAT_VERSION, "generation": self.generation,
-                    "faiss": dense_info, "doc_order": doc_order}  # fmt: skip
+                    "faiss": dense_info, "doc_order": doc_order, "files": sizes}  # fmt: skip
         (self.staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"
         )
-        files = (FAISS_FILE, CHUNKS, ROWS, SENTENCES, SAMPLE, MANIFEST)
-        for path in [*(self.staging / name for name in files), *written]:
+        for path in [*paths, self.staging / MANIFEST]:
             _fsync(path)
         _fsync(self.staging / LEXICAL)
         final = self.index_dir / self.generation

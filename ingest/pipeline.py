@@ -70,7 +70,7 @@ def run_ingest(
     settings = {"model": model_name, "chunker": chunker_settings(chunk_tokens, overlap)}
 
     old_manifest = index_store.read_manifest(index_dir)
-    if _unchanged(old_manifest, settings, found):
+    if _unchanged(old_manifest, settings, found, index_dir):
         old_skips = old_manifest.get("skipped", {})
         skipped += [(old_skips[s.doc_id]["source"], old_skips[s.doc_id]["reason"]) for s in found
                     if s.doc_id in old_skips]  # fmt: skip
@@ -203,8 +203,15 @@ def _identify(files: list[tuple[Path, Path]]) -> tuple[list[_Source], list[tuple
     return found, duplicates
 
 
-def _unchanged(manifest: dict | None, settings: dict, found: list[_Source]) -> bool:
+def _unchanged(
+    manifest: dict | None, settings: dict, found: list[_Source], index_dir: Path
+) -> bool:
+    """Nothing to do: same format, settings and documents, and every file of the current
+    generation still there at the size it was written (a damaged index is rebuilt)."""
     if not manifest or manifest.get("format_version") != index_store.FORMAT_VERSION:
+        return False
+    folder = index_dir / str(manifest.get("generation"))
+    if index_store.damaged_files(folder, manifest):
         return False
     if any(manifest.get(key) != value for key, value in settings.items()):
         return False

@@ -260,3 +260,22 @@ def test_a_question_during_a_hot_reload_is_answered_by_the_old_generation(src, t
     bot.wait_for_reload(60)
     assert bot.index.generation != old
     assert "fysioterapi" in bot.search("fysioterapi")[0].chunk.text
+
+
+@pytest.mark.parametrize(
+    "name", ["index.faiss", "chunks.jsonl", "sentences.npy", "lexical/vocab.index.json"]
+)
+def test_ingest_again_repairs_a_generation_with_a_cut_file(src, tmp_path, name):
+    from ingest.errors import IndexFormatError
+
+    index_dir = tmp_path / "index"
+    first, _ = _ingest(src, index_dir)
+    path = index_dir / first.generation / name
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(IndexFormatError, match="skadet"):
+        load_index(index_dir)
+    again, embedder = _ingest(src, index_dir)
+    assert again.status == "rebuilt" and embedder is not None
+    repaired = load_index(index_dir)
+    assert {c.doc_id for c in repaired.chunks} == {"a.md", "sub/b.md"}
+    assert _ingest(src, index_dir)[0].status == "unchanged"
