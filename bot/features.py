@@ -26,7 +26,8 @@ import numpy as np
 
 from ingest.documents import SECTION_SEPARATOR
 from ingest.index import Index
-from ingest.sentences import is_list_item, word_count
+from ingest.sentences import is_list_item
+from ingest.sentences import word_count as _word_count
 
 from .lexical import analyse
 from .query import Query, question_words
@@ -67,6 +68,12 @@ def _markers() -> dict[str, re.Pattern]:
     out["back_reference"] = re.compile(data["back_reference"]["starts"], re.I)
     out["link_text"] = re.compile(data["link_text"]["pattern"], re.I)
     return out
+
+
+@lru_cache(maxsize=65536)
+def word_count(text: str) -> int:
+    """Words in a sentence (cached: sentences recur across questions)."""
+    return _word_count(text)
 
 
 @lru_cache(maxsize=65536)

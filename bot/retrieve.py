@@ -110,25 +110,28 @@ class Retriever:
             bm25_all = np.where(only, bm25_all, 0.0)
         bm25_rows = _top_positive(bm25_all, CANDIDATES)
 
-        dense_found: dict[int, float] = {}
+        dense_rows, dense_scores = np.zeros(0, np.int64), np.zeros(0)
         if query_vector is not None:
             if rows is None:
-                dense_found = dict(index.search(query_vector[None, :], DENSE_CANDIDATES)[0])
+                scores, ids = index.faiss_index.search(
+                    np.ascontiguousarray(query_vector[None, :], np.float32),
+                    min(DENSE_CANDIDATES, len(index.chunks)),
+                )
+                keep = ids[0] >= 0
+                dense_rows, dense_scores = ids[0][keep].astype(np.int64), scores[0][keep]
             else:  # one document: its chunks, exactly
-                dense_found = dict(zip(rows.tolist(), index.chunk_vectors(rows) @ query_vector,
-                                       strict=True))  # fmt: skip
-        cand = np.array(sorted(set(dense_found) | set(bm25_rows.tolist())), np.int64)
+                dense_rows, dense_scores = rows, index.chunk_vectors(rows) @ query_vector
+        cand = np.union1d(dense_rows, bm25_rows).astype(np.int64)
         if not len(cand):
             return []
+        in_dense = np.isin(cand, dense_rows)
         dense = np.zeros(len(cand))
         if query_vector is not None:
-            missing = [i for i, r in enumerate(cand) if int(r) not in dense_found]
-            for i, r in enumerate(cand):
-                dense[i] = dense_found.get(int(r), 0.0)
-            if missing:  # BM25's finds outside the dense candidates: their exact cosine
+            dense[np.searchsorted(cand, dense_rows)] = dense_scores
+            missing = np.flatnonzero(~in_dense)
+            if len(missing):  # BM25's finds outside the dense candidates: their exact cosine
                 dense[missing] = index.chunk_vectors(cand[missing]) @ query_vector
         bm25 = bm25_all[cand].astype(np.float64)
-        in_dense = np.array([int(r) in dense_found for r in cand])
         dense_rank = _ranks(np.where(in_dense, dense, -np.inf), CANDIDATES)
         bm25_rank = _ranks(np.where(bm25 > 0, bm25, -np.inf), CANDIDATES)
         sentence_rank = np.zeros(len(cand), np.int64)
@@ -170,11 +173,14 @@ class Retriever:
         """The best sentence cosine of each chunk at `positions` (-inf for none)."""
         offsets = self.index.sentence_offsets
         starts, ends = offsets[positions], offsets[positions + 1]
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        lengths = ends - starts
+        # every row of every chunk, without a Python loop: start of its chunk + its place in it
+        first = np.cumsum(lengths) - lengths
+        rows = np.arange(int(lengths.sum())) - np.repeat(first - starts, lengths)
         best = np.full(len(positions), -np.inf)
         if len(rows):
-            cosines = np.asarray(self.index.sentence_vectors[rows]) @ query_vector
-            owner = np.repeat(np.arange(len(positions)), ends - starts)
+            cosines = self.index.sentence_vectors[rows] @ query_vector
+            owner = np.repeat(np.arange(len(positions)), lengths)
             np.maximum.at(best, owner, cosines)
         return best
 

@@ -251,7 +251,8 @@ def load_index(
             chunk_offsets, chunk_docs = rows["chunks"], rows["docs"]
             sentence_offsets = rows["sentences"]
         chunks = ChunkStore(folder / CHUNKS, chunk_offsets)
-        sentence_vectors = np.load(folder / SENTENCES, mmap_mode="r")
+        # a plain ndarray view of the mapping: numpy.memmap's own indexing costs more
+        sentence_vectors = np.asarray(np.load(folder / SENTENCES, mmap_mode="r"))
         lexical = LexicalIndex.load(folder / LEXICAL)
         for position in sorted({0, len(chunks) - 1}) if len(chunks) else ():
             _check_chunk(chunks[position])  # a cut or rewritten file shows at either end

@@ -107,7 +107,7 @@ def test_sentence_vectors_round_trip_memory_mapped_with_offsets(tmp_path):
     index = load_index(tmp_path)
     assert index.generation == generation and list(index.chunks) == chunks
     assert index.chunks[1].sentence_texts()[2] == "Setning 2 i bit 1 med æøå."
-    assert isinstance(index.sentence_vectors, np.memmap)  # not read into memory
+    assert isinstance(index.sentence_vectors.base, np.memmap)  # mapped, not read into memory
     assert index.sentence_vectors.dtype == np.float32
     assert np.array_equal(index.sentence_vectors, sentence_vectors)
     assert list(index.sentence_offsets) == [0, 1, 4, 6, 7]
