@@ -39,12 +39,12 @@ started = time.perf_counter(); out = {}
 def mark(name):
     global started
     now = time.perf_counter(); out[name] = round(now - started, 3); started = now
-sys.path.insert(0, {root!r})
+sys.path.insert(0, ROOT_PATH)
 import app; mark("import_app_s")
 from pathlib import Path
 from bot.service import Bot
 from ingest.config import settings_from_env
-bot = Bot.load(Path({index!r}), settings_from_env().model_cache); mark("bot_load_s")
+bot = Bot.load(Path(INDEX_PATH), settings_from_env().model_cache); mark("bot_load_s")
 bot.search("TRD3.0", k=1); mark("first_question_embedding_s")
 import gradio; mark("import_gradio_s")
 app.create_server(bot, "", []); mark("create_server_s")
@@ -99,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         first = [first_answer_seconds(index, env) for _ in range(args.repeats)]
         phases = []
         for _ in range(args.repeats):
-            script = PHASES.format(root=str(ROOT), index=str(index))
+            script = PHASES.replace("ROOT_PATH", repr(str(ROOT))).replace(
+                "INDEX_PATH", repr(str(index))
+            )
             out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True,
                                  capture_output=True, text=True)  # fmt: skip
             phases.append(json.loads(out.stdout.strip().splitlines()[-1]))
