@@ -262,13 +262,16 @@ def _gradio_frontend() -> Path:
 
 
 def load_bot(index_dir: Path, settings: Settings) -> Bot:
-    """The bot on `index_dir`, which is built from corpus/ first if it holds no index."""
+    """The bot on `index_dir`, which is built from corpus/ first if no index was ever
+    written there."""
     from bot.service import Bot
     from ingest.embedding import load_embedder
-    from ingest.index import read_manifest
+    from ingest.index import never_built
     from ingest.pipeline import run_ingest
 
-    if read_manifest(index_dir) is None:
+    # Only an index folder that never held an index is built from corpus/; one that holds
+    # an index it cannot read is reported (Bot.load raises), never replaced.
+    if never_built(index_dir):
         logger.info("Fant ingen indeks i %s, så den bygges fra %s …", index_dir, CORPUS)
         embedder = partial(load_embedder, settings.model, settings.model_cache)
         report = run_ingest([CORPUS], index_dir, settings.model, embedder)

@@ -61,6 +61,12 @@ DATE_LABEL = re.compile(
 )
 
 
+# The most text one document may give (about 1,000 pages); a file that extracts to more,
+# like a PDF whose 0.5 MB expand to 60 MB of text, is skipped with a line.
+MAX_TEXT_CHARS = 2_000_000
+TOO_MUCH_TEXT = f"for mye tekst (mer enn {MAX_TEXT_CHARS:,} tegn)".replace(",", " ")
+
+
 class Rejected(Exception):
     """A reader found the file unusable; `read_document` adds the path."""
 

@@ -42,6 +42,11 @@ class IndexFormatError(IndexStoreError):
     """
 
 
+class IndexWriteError(IndexStoreError):
+    """The new generation could not be written (disk full, read-only folder, no permission);
+    the previous one is untouched and still current."""
+
+
 class IndexBusy(IndexStoreError):
     """Another ingest is writing to the same index folder right now."""
 

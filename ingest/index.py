@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk
-from .errors import IndexBusy, IndexFormatError, IndexMissing
+from .errors import IndexBusy, IndexFormatError, IndexMissing, IndexWriteError
 from .lexical import LexicalIndex
 
 # 2: sentence spans in chunks.jsonl and their vectors in sentences.npy.
@@ -188,6 +188,15 @@ def current_generation(index_dir: Path) -> str | None:
     except OSError:
         return None
     return name or None
+
+
+def never_built(index_dir: Path) -> bool:
+    """No index has ever been written here: no CURRENT and no generation folder. Only then
+    may an index be built without asking; a folder that holds one it cannot read is an
+    error to report, never something to replace."""
+    if not index_dir.exists():
+        return True
+    return not (index_dir / CURRENT).exists() and not any(index_dir.glob("gen-*"))
 
 
 def read_manifest(index_dir: Path) -> dict | None:
@@ -341,8 +350,11 @@ class GenerationWriter:
         self.staging = index_dir / f".staging-{self.generation}"
 
     def __enter__(self) -> GenerationWriter:
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = (self.index_dir / ".lock").open("w")
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            self._lock = (self.index_dir / ".lock").open("w")
+        except OSError as err:
+            raise _write_error(self.index_dir, err) from err
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as err:
@@ -351,14 +363,27 @@ class GenerationWriter:
                 f"En annen innlesing skriver allerede til {self.index_dir}. Vent til den er ferdig."
             ) from err
         _remove_stale_staging(self.index_dir)
-        self.staging.mkdir()
+        try:
+            self.staging.mkdir()
+        except OSError as err:
+            self._lock.close()
+            raise _write_error(self.index_dir, err) from err
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
         self._lock.close()
 
-    def commit(
+    def commit(self, *args, **kwargs) -> str:
+        """Write files, fsync, rename into place, switch CURRENT, drop older generations.
+        A failure to write (disk full, read-only) leaves the previous generation current
+        and is raised as `IndexWriteError` with a message in Norwegian."""
+        try:
+            return self._commit(*args, **kwargs)
+        except (OSError, RuntimeError) as err:  # FAISS reports a failed write as RuntimeError
+            raise _write_error(self.index_dir, err) from err
+
+    def _commit(
         self,
         chunks: list[Chunk],
         vectors: np.ndarray,
@@ -425,6 +450,14 @@ class GenerationWriter:
         _fsync(self.index_dir)
         _remove_old_generations(self.index_dir, keep=self.generation)
         return self.generation
+
+
+def _write_error(index_dir: Path, err: Exception) -> IndexWriteError:
+    detail = getattr(err, "strerror", None) or " ".join(str(err).split())[:160]
+    return IndexWriteError(
+        f"Kunne ikke skrive den nye indeksen i {index_dir} ({detail}). Den forrige indeksen "
+        "er uendret og brukes fortsatt. Sjekk ledig plass og skrivetilgang, og prøv igjen."
+    )
 
 
 def _fsync(path: Path) -> None:

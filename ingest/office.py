@@ -21,7 +21,9 @@ from docx.table import Table
 from pypdf import PdfReader
 
 from ingest.cleaning import (
+    MAX_TEXT_CHARS,
     TITLE_MAX_CHARS,
+    TOO_MUCH_TEXT,
     Parsed,
     Rejected,
     build_sections,
@@ -48,7 +50,12 @@ def read_pdf(raw: bytes) -> Parsed:
             raise Rejected("kryptert PDF (passordbeskyttet)") from err
         if not decrypted:
             raise Rejected("kryptert PDF (passordbeskyttet)")
-    pages = [page.extract_text() or "" for page in reader.pages]
+    pages, total = [], 0
+    for page in reader.pages:  # stop at the text limit rather than extracting a bomb whole
+        pages.append(page.extract_text() or "")
+        total += len(pages[-1])
+        if total > MAX_TEXT_CHARS:
+            raise Rejected(TOO_MUCH_TEXT)
     furniture = _running_lines(pages)
     sections = []
     for number, raw_text in enumerate(pages, start=1):

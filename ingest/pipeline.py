@@ -197,8 +197,12 @@ def _identify(files: list[tuple[Path, Path]]) -> tuple[list[_Source], list[tuple
         if doc_id in seen:
             duplicates.append((str(path), f"har samme dokument-id som {seen[doc_id]}"))
             continue
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as err:  # gone or unreadable since it was found
+            duplicates.append((str(path), f"kan ikke leses ({err.strerror or err})"))
+            continue
         seen[doc_id] = path
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         found.append(_Source(path, root, doc_id, digest))
     return found, duplicates
 

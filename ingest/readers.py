@@ -21,6 +21,8 @@ from pathlib import Path
 
 from ingest import html
 from ingest.cleaning import (
+    MAX_TEXT_CHARS,
+    TOO_MUCH_TEXT,
     Parsed,
     Rejected,
     build_sections,
@@ -74,10 +76,14 @@ def _document(path: Path, root: Path, raw: bytes) -> Document:
         raise Rejected(unsupported_reason(path))
     if not raw.removeprefix(codecs.BOM_UTF8).strip():
         raise Rejected("tom fil")
+    if path.suffix.lower() not in (".pdf", ".docx") and len(raw) > 2 * MAX_TEXT_CHARS:
+        raise Rejected(TOO_MUCH_TEXT)  # text formats: checked before parsing (markup: 2x)
     parsed = reader(raw)
     if not parsed.sections:
         raise Rejected("ingen tekst igjen etter rensing")
     text = "\n\n".join(section.text for section in parsed.sections)
+    if len(text) > MAX_TEXT_CHARS:
+        raise Rejected(TOO_MUCH_TEXT)
     return Document(
         doc_id=_doc_id(path, root),
         title=parsed.title or _title_from_filename(path),

@@ -397,3 +397,24 @@ def test_the_real_app_answers_over_http_with_a_cited_source(real_corpus_index, m
     assert "[1]" in first and "«Hva bidrar TRD 3.0 til?»" in first and "Kilder" in first
     assert "<mark>" in texts[2]
     assert "Unikom" in Page(texts[4]).text
+
+
+@pytest.mark.parametrize("damage", ["manifest", "current_to_nowhere", "generation_gone"])
+def test_a_restart_never_replaces_an_index_it_cannot_read(tmp_path, monkeypatch, capsys, damage):
+    import shutil
+
+    settings = Settings(index_dir=tmp_path / "index", model=HASH_MODEL, model_cache=tmp_path)
+    app.load_bot(settings.index_dir, settings)
+    (generation,) = [p for p in settings.index_dir.glob("gen-*")]
+    if damage == "manifest":
+        (generation / "manifest.json").write_text("{not json", "utf-8")
+    elif damage == "current_to_nowhere":
+        (settings.index_dir / "CURRENT").write_text("gen-missing\n", "utf-8")
+    else:
+        shutil.rmtree(generation)
+    before = sorted(p.name for p in settings.index_dir.iterdir())
+    monkeypatch.setenv("TRD30_MODEL_CACHE", str(tmp_path))
+    assert app.main(["--index", str(settings.index_dir)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("Feil: ") and "på nytt" in err
+    assert sorted(p.name for p in settings.index_dir.iterdir()) == before  # nothing rebuilt

@@ -57,3 +57,37 @@ def test_kill_during_ingest_keeps_the_previous_index(tmp_path, delay):
     assert retry.wait(timeout=300) == 0, retry.stderr.read()
     assert not list(index_dir.glob(".staging-*"))
     assert len(load_index(index_dir).chunks) > len(before.chunks)
+
+
+@pytest.mark.parametrize("failing", ["numpy.save", "faiss.write_index"])
+def test_a_full_disk_during_ingest_gives_one_norwegian_line_and_keeps_the_old_index(
+    tmp_path, monkeypatch, capsys, failing
+):
+    import errno
+
+    import faiss
+    import numpy as np
+
+    from ingest.__main__ import main
+
+    src = _corpus(tmp_path / "src", 3, 20, "a")
+    index_dir = tmp_path / "index"
+    monkeypatch.setenv("TRD30_MODEL_CACHE", str(tmp_path / "cache"))
+    assert main([str(src), "--index", str(index_dir), "--model", "hash", "--quiet"]) == 0
+    before = load_index(index_dir)
+    (src / "ny.md").write_text("---\ntitle: Ny\n---\n\nEn ny setning.\n", "utf-8")
+
+    def full(*args, **kwargs):
+        if failing == "numpy.save":
+            raise OSError(errno.ENOSPC, "Ingen plass igjen på enheten")
+        raise RuntimeError("Error in faiss::FileIOWriter: write failed (No space left on device)")
+
+    monkeypatch.setattr(np if failing == "numpy.save" else faiss, failing.split(".")[1], full)
+    capsys.readouterr()
+    assert main([str(src), "--index", str(index_dir), "--model", "hash", "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("Feil: Kunne ikke skrive den nye indeksen") and "\n" not in err
+    assert "forrige indeksen er uendret" in err and "Traceback" not in err
+    after = load_index(index_dir)
+    assert after.generation == before.generation and len(after.chunks) == len(before.chunks)
+    assert not list(index_dir.glob(".staging-*"))  # nothing left behind

@@ -101,3 +101,55 @@ def test_a_no_op_ingest_imports_no_model_or_parser_library(tmp_path):
     assert first.stdout.splitlines()[-1].startswith("0 "), first.stderr
     again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert again.stdout.splitlines()[-1] == "0 []", again.stdout + again.stderr
+
+
+def test_files_that_cannot_be_read_safely_are_skipped_with_a_line(tmp_path, monkeypatch):
+    import os
+    import socket
+
+    from ingest import sources
+    from ingest.cli import NorwegianArgumentParser  # noqa: F401 (the CLI's module loads)
+    from ingest.embedding import HashEmbedder
+    from ingest.pipeline import run_ingest
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "god.md").write_text("# Tittel\n\nEn god setning om æøå.\n", "utf-8")
+    (docs / "borte.md").symlink_to(docs / "finnes-ikke.md")
+    (docs / "løkke-a.md").symlink_to(docs / "løkke-b.md")
+    (docs / "løkke-b.md").symlink_to(docs / "løkke-a.md")
+    os.mkfifo(docs / "rør.md")  # reading it would hang the run
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(docs / "sokkel.md"))
+        (docs / "stor.txt").write_bytes(b"ord " * 300)
+        (docs / "lukket.md").write_text("# Hemmelig\n\nTekst.\n", "utf-8")
+        (docs / "lukket.md").chmod(0)
+        monkeypatch.setattr(sources, "MAX_FILE_BYTES", 1000)
+        real_access = os.access  # root reads anything: make the missing permission visible
+        monkeypatch.setattr(
+            sources.os, "access", lambda p, mode: "lukket" not in str(p) and real_access(p, mode)
+        )
+        report = run_ingest([docs], tmp_path / "index", "hash", HashEmbedder)
+    reasons = {os.path.basename(path): reason for path, reason in report.skipped}
+    assert report.documents == 1
+    assert reasons["borte.md"] == "symbolsk lenke til noe som ikke finnes"
+    assert reasons["løkke-a.md"] == "symbolske lenker i ring"
+    assert reasons["rør.md"].startswith("ikke en vanlig fil")
+    assert reasons["sokkel.md"].startswith("ikke en vanlig fil")
+    assert reasons["stor.txt"].startswith("for stor")
+    assert reasons["lukket.md"] == "kan ikke leses (mangler lesetilgang)"
+
+
+def test_a_file_that_extracts_to_too_much_text_is_skipped(tmp_path, monkeypatch):
+    from ingest import readers
+    from ingest.embedding import HashEmbedder
+    from ingest.pipeline import run_ingest
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "kort.md").write_text("# Kort\n\nEn setning.\n", "utf-8")
+    (docs / "lang.md").write_text("# Lang\n\n" + "Et ord til. " * 400, "utf-8")
+    monkeypatch.setattr(readers, "MAX_TEXT_CHARS", 1000)
+    report = run_ingest([docs], tmp_path / "index", "hash", HashEmbedder)
+    assert report.documents == 1
+    assert [r for p, r in report.skipped if p.endswith("lang.md")][0].startswith("for mye tekst")

@@ -146,3 +146,9 @@ def test_word_count_keeps_numbers_and_percentages_whole():
     assert word_count("Dette er 50% av 1,5 millioner.") == 6
     assert word_count("Kombinerte og delte stillinger") == 4
     assert word_count("") == 0
+
+
+def test_full_width_letters_fold_to_plain_ones_and_lone_surrogates_go():
+    assert clean_question("Ｈｖａ ｅｒ ＫＳＦ？").text == "Hva er KSF?"
+    assert clean_question("Hva er \ud800KSF?").text == "Hva er KSF?"
+    assert clean_question("Hva er KSF?").text.encode("utf-8")
