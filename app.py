@@ -300,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="nettsteder som kan bygge inn chatten, mellomromsdelt")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    from bot.privacy import install_log_masking
+
+    install_log_masking()  # every record, whoever logs it, is masked on its way out
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG
     quiet_libraries()
 
@@ -317,8 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     server = create_server(bot, root_path, origins)
     logger.info("TRD3.0-boten: http://%s:%d%s/", args.host, args.port, root_path)
     # uvicorn's access log would store visitors' IP addresses; ours masks them.
+    # log_config=None: uvicorn's loggers go through the root's masking handler.
     uvicorn.run(server, host=args.host, port=args.port, root_path=root_path,
-                access_log=False, forwarded_allow_ips="127.0.0.1")  # fmt: skip
+                access_log=False, forwarded_allow_ips="127.0.0.1", log_config=None)  # fmt: skip
     return 0
 
 

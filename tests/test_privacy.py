@@ -8,6 +8,8 @@ from bot.privacy import mask_personal_data
     [
         ("Mitt fødselsnummer er 01019012345, hjelp!", "01019012345", "[fødselsnummer]"),
         ("fnr 010190 12345", "010190 12345", "[fødselsnummer]"),
+        ("/sok/010599-18539", "010599-18539", "[fødselsnummer]"),
+        ("d-nr 410190.12345", "410190.12345", "[fødselsnummer]"),
         ("Ring meg på 912 34 567", "912 34 567", "[telefon]"),
         ("tlf +47 91234567", "91234567", "[telefon]"),
         ("Skriv til ola.nordmann@example.no i dag", "ola.nordmann@example.no", "[e-post]"),
@@ -24,3 +26,29 @@ def test_personal_data_is_masked(text, secret, placeholder):
 def test_ordinary_text_with_years_and_percentages_is_kept():
     text = "I 2019 og 2020 var 50% ansatt; 16 partnerskap og nærmere 40 kommuner. TRD3.0 æøå."
     assert mask_personal_data(text) == text
+
+
+def test_every_log_record_is_masked_and_cannot_forge_a_line(capsys):
+    import logging
+
+    from bot.privacy import install_log_masking
+
+    root = logging.getLogger()
+    handler = logging.StreamHandler()
+    root.addHandler(handler)
+    try:
+        install_log_masking()
+        # as Gradio's or uvicorn's own loggers would write it, input values included
+        logging.getLogger("gradio.test").error("bad input %r", "fnr 01019012345\nFALSK LINJE")
+        try:
+            raise ValueError("ola@example.no 10.1.2.3")
+        except ValueError:
+            logging.getLogger("uvicorn.error").exception("feil for %s", "+47 912 34 567")
+    finally:
+        root.removeHandler(handler)
+    err = capsys.readouterr().err
+    for secret in ("01019012345", "ola@example.no", "10.1.2.3", "912 34 567"):
+        assert secret not in err
+    assert "[fødselsnummer]" in err and "[e-post]" in err and "[telefon]" in err
+    assert not any(line.startswith("FALSK") for line in err.splitlines())
+    assert "Traceback" in err  # the traceback is kept, masked
