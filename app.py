@@ -212,6 +212,7 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
 
     from bot.api import api_router
     from bot.webpage import (
+        BodyLimit,
         NorwegianPages,
         PrivateAccessLog,
         SecurityHeaders,
@@ -219,7 +220,10 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     )
 
     server = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url=None)
+    # The last added runs first: the access log, the headers, then the body limit, which
+    # refuses an oversized body before anything reads it.
     server.add_middleware(NorwegianPages)
+    server.add_middleware(BodyLimit)
     server.add_middleware(SecurityHeaders, frame_ancestors=list(frame_ancestors))
     server.add_middleware(PrivateAccessLog)
     server.include_router(api_router(bot))

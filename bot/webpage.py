@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -116,6 +117,79 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# The largest body a request may send: a question of MAX_INPUT_CHARS with its history is
+# a few kilobytes as JSON; Gradio's own calls carry no more. Bigger ones are refused
+# before they are read (a 100 MB body was read whole before its 422: +300 MB).
+API_BODY_LIMIT = 64 * 1024
+BODY_LIMIT = 256 * 1024  # Gradio's routes (no uploads are taken from the public)
+TOO_LARGE = json.dumps({"detail": "Forespørselen er for stor. Et spørsmål kan være på "
+                        "høyst noen tusen tegn."}, ensure_ascii=False).encode()  # fmt: skip
+
+
+class BodyLimit:
+    """Refuses a request body over the limit with 413, before it is read: by its
+    Content-Length, or as it streams in when there is none."""
+
+    def __init__(self, app, api_limit: int = API_BODY_LIMIT, limit: int = BODY_LIMIT):
+        self.app, self.api_limit, self.limit = app, api_limit, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        limit = self.api_limit if path.startswith("/api/") else self.limit
+        length = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if length.strip().isdigit() and int(length) > limit:
+            await _refuse(send)
+            return
+        seen, refused = 0, False
+
+        async def counted():
+            nonlocal seen, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    refused = True
+                    raise BodyTooLarge
+            return message
+
+        started = False
+
+        async def tracked(message):
+            nonlocal started
+            if refused:  # the app caught the refusal (FastAPI answers 400): answer 413
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _refuse(send)
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except BodyTooLarge:
+            if not started:
+                await _refuse(send)
+        except Exception:
+            if not refused:
+                raise
+            if not started:
+                await _refuse(send)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _refuse(send) -> None:
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(TOO_LARGE)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": TOO_LARGE})
 
 
 class PrivateAccessLog:

@@ -185,3 +185,23 @@ def test_access_log_masks_the_client_address(bot, caplog):
 def test_search_leaves_out_passages_that_share_nothing_with_the_query(client):
     body = client.post("/api/search", json={"query": "fysioterapi", "k": 10}).json()
     assert [p["doc_id"] for p in body["passages"]] == ["annet.md"]
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client):
+    from bot.webpage import API_BODY_LIMIT
+
+    big = {"question": "Hva er Unikom? " + "x" * API_BODY_LIMIT}
+    reply = client.post("/api/ask", json=big)
+    assert reply.status_code == 413 and "for stor" in reply.json()["detail"]
+    assert reply.headers["x-content-type-options"] == "nosniff"
+
+    def chunks():  # no Content-Length: counted as it streams in
+        for _ in range(API_BODY_LIMIT // 1024 + 2):
+            yield b"x" * 1024
+
+    streamed = client.post(
+        "/api/ask", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    assert client.post("/api/ask", json={"question": "Hva er Unikom?"}).status_code == 200
+    assert client.get("/healthz").json()["status"] == "ok"
