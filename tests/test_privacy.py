@@ -43,7 +43,7 @@ def test_every_log_record_is_masked_and_cannot_forge_a_line(capsys):
         try:
             raise ValueError("ola@example.no 10.1.2.3")
         except ValueError:
-            logging.getLogger("uvicorn.error").exception("feil for %s", "+47 912 34 567")
+            logging.getLogger("trd30.test.server").exception("feil for %s", "+47 912 34 567")
     finally:
         root.removeHandler(handler)
     err = capsys.readouterr().err
