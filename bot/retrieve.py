@@ -113,12 +113,7 @@ class Retriever:
         dense_rows, dense_scores = np.zeros(0, np.int64), np.zeros(0)
         if query_vector is not None:
             if rows is None:
-                scores, ids = index.faiss_index.search(
-                    np.ascontiguousarray(query_vector[None, :], np.float32),
-                    min(DENSE_CANDIDATES, len(index.chunks)),
-                )
-                keep = ids[0] >= 0
-                dense_rows, dense_scores = ids[0][keep].astype(np.int64), scores[0][keep]
+                dense_rows, dense_scores = index.nearest(query_vector, DENSE_CANDIDATES)
             else:  # one document: its chunks, exactly
                 dense_rows, dense_scores = rows, index.chunk_vectors(rows) @ query_vector
         cand = np.union1d(dense_rows, bm25_rows).astype(np.int64)

@@ -148,17 +148,21 @@ class Index:
     def model(self) -> str:
         return self.manifest["model"]
 
-    def search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
-        """For each query row, the `k` best (chunk position, cosine) pairs, best first."""
-        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
+    def nearest(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `k` chunks closest to one vector: (positions, cosines), best first."""
         k = min(k, len(self.chunks))
         if k == 0:
-            return [[] for _ in range(len(queries))]
-        scores, ids = self.faiss_index.search(queries, k)
-        return [
-            [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i >= 0]
-            for row_ids, row_scores in zip(ids, scores, strict=True)
-        ]
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dimension)
+        scores, ids = self.faiss_index.search(query, k)
+        keep = ids[0] >= 0
+        return ids[0][keep].astype(np.int64), scores[0][keep]
+
+    def search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """For each query row, the `k` best (chunk position, cosine) pairs, best first."""
+        queries = np.asarray(queries, dtype=np.float32).reshape(-1, self.dimension)
+        return [list(zip(*(a.tolist() for a in self.nearest(q, k)), strict=True))
+                for q in queries]  # fmt: skip
 
     def vectors(self) -> np.ndarray:
         """All stored vectors, in chunk order."""
