@@ -60,7 +60,10 @@ EXAMPLES = (
 # they are; gr.themes.Font("system-ui") would be quoted and name no font at all.)
 SYSTEM_FONTS = ["system-ui", "sans-serif"]
 SYSTEM_MONO_FONTS = ["ui-monospace", "monospace"]
-QUEUE_SIZE = 20  # waiting questions per view; more get Gradio's "queue full" message
+# Waiting questions per view; more get 503 "prøv igjen" with Retry-After. And how many
+# are answered at once. Both measured on this machine by benchmarks/load.py (see there).
+QUEUE_SIZE = 20
+CONCURRENCY = 1
 SEARCH_RESULTS = 10
 MAX_TURNS = 50  # kept per conversation; older turns drop out of the chat
 KEEP_CHARS = 2 * MAX_QUESTION_CHARS  # of each question, for follow-ups and the echo
@@ -102,11 +105,13 @@ def status_text(turns: list[Turn]) -> str:
     return f'<p class="trd-skjult">Svar {len(turns)}: {html_to_text(answer)}{tail}</p>'
 
 
-def build_app(bot: Bot, compact: bool = False) -> gr.Blocks:
+def build_app(bot: Bot, compact: bool = False, queue_size: int = QUEUE_SIZE,
+              concurrency: int = CONCURRENCY) -> gr.Blocks:  # fmt: skip
     """The chat page for `bot`: title, chat, question box and example questions.
 
     `compact` is the embeddable view: a short heading, a lower chat and fewer examples,
-    so that it fits a 380 x 600 box and still works 320 px wide.
+    so that it fits a 380 x 600 box and still works 320 px wide. `queue_size` questions
+    may wait, `concurrency` are answered at once.
     """
     gr = _gradio()
 
@@ -157,16 +162,16 @@ def build_app(bot: Bot, compact: bool = False) -> gr.Blocks:
 
         outputs = [question, chatbot, turns, status]
         gr.on([question.submit, send.click], ask, [question, turns], outputs, api_name="ask",
-              concurrency_id="ask", concurrency_limit=1)  # fmt: skip
+              concurrency_id="ask", concurrency_limit=concurrency)  # fmt: skip
         for button in examples:
             button.click(ask, [button, turns], outputs, api_visibility="private",
-                         concurrency_id="ask", concurrency_limit=1)  # fmt: skip
+                         concurrency_id="ask", concurrency_limit=concurrency)  # fmt: skip
         chatbot.clear(clear, None, [chatbot, turns, status], api_visibility="private")
-    blocks.queue(max_size=QUEUE_SIZE)
+    blocks.queue(max_size=queue_size)
     return blocks
 
 
-def build_search_app(bot: Bot) -> gr.Blocks:
+def build_search_app(bot: Bot, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
     """ "Søk i dokumentene" for staff: the best passages for a query, not an answer."""
     gr = _gradio()
     documents = sorted(bot.documents().items(), key=lambda kv: kv[1].lower())
@@ -174,6 +179,8 @@ def build_search_app(bot: Bot) -> gr.Blocks:
 
     def search(query: str, doc_id: str):
         try:
+            if doc_id and doc_id not in bot.documents():  # a stale or forged choice
+                return error_html("Fant ikke dokumentet. Velg et dokument i listen.")
             passages = bot.search(query or "", k=SEARCH_RESULTS, doc_id=doc_id or None)
             return search_results_html(query, passages)
         except Exception:
@@ -186,24 +193,31 @@ def build_search_app(bot: Bot) -> gr.Blocks:
         with gr.Row(equal_height=True):
             query = gr.Textbox(label="Søkeord", placeholder="For eksempel: kombinerte stillinger",
                                scale=4, elem_id="sok-felt", autofocus=True)  # fmt: skip
+            # Any value is let through to search(), which checks it: Gradio's own check
+            # logs the refused value, which could be anything a visitor typed.
             doc = gr.Dropdown(choices=choices, value="", label="Dokument", scale=2,
-                              elem_id="sok-dokument")  # fmt: skip
+                              elem_id="sok-dokument", allow_custom_value=True)  # fmt: skip
             button = gr.Button("Søk", variant="primary", scale=1, min_width=70,
                                elem_id="sok-knapp")  # fmt: skip
         results = gr.HTML("", elem_id="sok-resultater")
         gr.on([query.submit, button.click, doc.change], search, [query, doc], results,
               api_name="search", concurrency_id="search", concurrency_limit=2)  # fmt: skip
-    blocks.queue(max_size=QUEUE_SIZE)
+    blocks.queue(max_size=queue_size)
     return blocks
 
 
-def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] = ()) -> FastAPI:
+def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] = (),
+                  allowed_hosts: Sequence[str] = (), rate_limit: int = 60,
+                  queue_size: int = QUEUE_SIZE,
+                  concurrency: int = CONCURRENCY) -> FastAPI:  # fmt: skip
     """The web server: the chat at "/", the embeddable chat at "/embed/", staff search at
     "/sok/", the JSON API and /healthz, all in bokmål and with no fonts or scripts from
     elsewhere.
 
     `root_path` is the public path prefix behind a reverse proxy (e.g. "/trd30");
-    `frame_ancestors` the origins allowed to embed the chat in a frame.
+    `frame_ancestors` the origins allowed to embed the chat in a frame (and the only
+    ones CORS lets read a reply); `allowed_hosts` the Host names it answers to (default
+    the loopback names); `rate_limit` the /api/* calls per minute per client (0: none).
     """
     gr = _gradio()
     from fastapi import FastAPI
@@ -211,6 +225,8 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     from fastapi.responses import JSONResponse
 
     from bot.api import api_router
+    from bot.gate import DEFAULT_HOSTS, Gate, RateLimit, View
+    from bot.replies import NorwegianErrors
     from bot.webpage import (
         BodyLimit,
         NorwegianPages,
@@ -219,20 +235,32 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
         web_component_router,
     )
 
+    chat = build_app(bot, queue_size=queue_size, concurrency=concurrency)
+    embed = build_app(bot, compact=True, queue_size=queue_size, concurrency=concurrency)
+    staff = build_search_app(bot, queue_size=queue_size)
     server = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url=None)
-    # The last added runs first: the access log, the headers, then the body limit, which
-    # refuses an oversized body before anything reads it.
+    # The last added runs first: the access log; every error reply into bokmål; the
+    # headers; the body limit, which refuses an oversized body before anything reads it;
+    # the gate (hosts, routes, CORS, sound queue calls, the rate); the page language.
     server.add_middleware(NorwegianPages)
+    limit = RateLimit(rate_limit, burst=max(1, rate_limit // 3)) if rate_limit else None
+    server.add_middleware(Gate, views=[View.of("", chat), View.of("/embed", embed),
+                                       View.of("/sok", staff)],
+                          origins=list(frame_ancestors),
+                          allowed_hosts=list(allowed_hosts or DEFAULT_HOSTS),
+                          rate_limit=limit, root_path=root_path)  # fmt: skip
     server.add_middleware(BodyLimit)
     server.add_middleware(SecurityHeaders, frame_ancestors=list(frame_ancestors))
+    server.add_middleware(NorwegianErrors, root_path=root_path)
     server.add_middleware(PrivateAccessLog)
     server.include_router(api_router(bot))
 
     @server.exception_handler(RequestValidationError)
     async def invalid_request(request, exc):  # pydantic's English details stay in the log
-        return JSONResponse({"detail": "Ugyldig forespørsel. Se README for formatet."}, 422)
+        return JSONResponse({"detail": "Ugyldig forespørsel. Se README for formatet."}, 422,
+                            headers={"content-language": "nb"})  # fmt: skip
 
-    server.include_router(web_component_router(_gradio_frontend() / "gradio.js", frame_ancestors))
+    server.include_router(web_component_router(_gradio_frontend() / "gradio.js"))
 
     options = dict(
         root_path=root_path or None,
@@ -252,11 +280,11 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
         return f"{root_path.rstrip('/')}{path}" if root_path else None
 
     # A mount at "/" takes every path nothing before it matched: it comes last.
-    gr.mount_gradio_app(server, build_app(bot, compact=True), path="/embed",
+    gr.mount_gradio_app(server, embed, path="/embed",
                         **{**options, "root_path": sub_root("/embed")})  # fmt: skip
-    gr.mount_gradio_app(server, build_search_app(bot), path="/sok",
+    gr.mount_gradio_app(server, staff, path="/sok",
                         **{**options, "root_path": sub_root("/sok")})  # fmt: skip
-    return gr.mount_gradio_app(server, build_app(bot), path="/", **options)
+    return gr.mount_gradio_app(server, chat, path="/", **options)
 
 
 def _gradio_frontend() -> Path:
@@ -292,7 +320,11 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.embedding import quiet_libraries
     from ingest.errors import IngestError
 
-    settings = settings_from_env()
+    try:
+        settings = settings_from_env()
+    except ValueError as err:
+        print(f"Feil: {err}", file=sys.stderr)
+        return 2
     parser = NorwegianArgumentParser(prog="python app.py", description="Start TRD3.0-boten.")
     parser.add_argument("--index", type=Path, default=settings.index_dir,
                         help="indeksmappe (bygges fra corpus/ hvis den er tom)")  # fmt: skip
@@ -310,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG
     quiet_libraries()
 
+    from bot.gate import DEFAULT_HOSTS
     from bot.webpage import parse_origins
 
     try:
@@ -321,7 +354,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import uvicorn
 
-    server = create_server(bot, root_path, origins)
+    hosts = list(settings.allowed_hosts or DEFAULT_HOSTS)
+    if args.host not in ("0.0.0.0", "::", "") and args.host not in hosts:
+        hosts.append(args.host)
+    server = create_server(bot, root_path, origins, hosts, settings.rate_limit,
+                           settings.queue_size or QUEUE_SIZE,
+                           settings.concurrency or CONCURRENCY)  # fmt: skip
     logger.info("TRD3.0-boten: http://%s:%d%s/", args.host, args.port, root_path)
     # uvicorn's access log would store visitors' IP addresses; ours masks them.
     # log_config=None: uvicorn's loggers go through the root's masking handler.

@@ -21,6 +21,7 @@ from .service import Bot
 logger = logging.getLogger("trd30.api")
 MAX_HISTORY = 20
 MAX_INPUT_CHARS = 100_000  # longer inputs are refused; the bot itself cuts at 1000
+NB = {"content-language": "nb"}  # the reply is in bokmål already (bot.replies)
 
 
 class AskRequest(BaseModel):
@@ -43,7 +44,7 @@ def api_router(bot: Bot) -> APIRouter:
             return answer_to_dict(bot.ask(request.question, request.history))
         except Exception as err:
             logger.exception("API: klarte ikke å svare")
-            raise HTTPException(500, "Beklager, noe gikk galt. Prøv igjen om litt.") from err
+            raise HTTPException(500, "Beklager, noe gikk galt. Prøv igjen om litt.", NB) from err
 
     @router.post("/api/search")
     def search(request: SearchRequest) -> dict:
@@ -51,7 +52,7 @@ def api_router(bot: Bot) -> APIRouter:
             passages = bot.search(request.query, request.k, request.doc_id)
         except Exception as err:
             logger.exception("API: søket feilet")
-            raise HTTPException(500, "Beklager, søket feilet. Prøv igjen om litt.") from err
+            raise HTTPException(500, "Beklager, søket feilet. Prøv igjen om litt.", NB) from err
         return {"query": request.query, "passages": [passage_to_dict(p) for p in passages]}
 
     @router.get("/healthz")

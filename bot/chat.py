@@ -44,9 +44,9 @@ def question_html(question: str) -> str:
     return escape_text(question)
 
 
-def error_html() -> str:
+def error_html(text: str = ERROR_TEXT) -> str:
     """What the chat shows when answering failed: polite, without details."""
-    return f'<div class="trd-svar"><p>{escape_text(ERROR_TEXT)}</p></div>'
+    return f'<div class="trd-svar"><p>{escape_text(text)}</p></div>'
 
 
 def answer_html(answer: Answer) -> str:

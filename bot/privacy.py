@@ -7,9 +7,11 @@ is for the few places that log (errors, the access log).
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import logging
 import re
+import sys
 
 _IPV6_CANDIDATE = re.compile(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])", re.I)
 
@@ -62,10 +64,53 @@ class MaskingFilter(logging.Filter):
         return True
 
 
-def install_log_masking() -> None:
+class MaskingStream(io.TextIOBase):
+    """A text stream that masks each line before passing it on: for what libraries print
+    rather than log (Gradio prints the traceback of a failed event, with its input)."""
+
+    def __init__(self, stream):
+        self.stream, self._pending = stream, ""
+
+    def write(self, text: str) -> int:
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        for line in lines:
+            self.stream.write(_escape_line(mask_personal_data(line)) + "\n")
+        if len(self._pending) > 64 * 1024:  # no newline coming: do not hold it all
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.stream.write(_escape_line(mask_personal_data(self._pending)))
+            self._pending = ""
+        self.stream.flush()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    @property
+    def encoding(self):
+        return getattr(self.stream, "encoding", "utf-8")
+
+
+def _escape_line(line: str) -> str:
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), line)
+
+
+def install_log_masking(streams: bool = True) -> None:
     """Put the masking filter on every handler of the root logger (and route warnings
-    through logging), so nothing identifying reaches the log unmasked."""
+    through logging), so nothing identifying reaches the log unmasked; with `streams`,
+    also mask what is printed to stdout and stderr."""
     logging.captureWarnings(True)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, MaskingFilter) for f in handler.filters):
             handler.addFilter(MaskingFilter())
+    if streams:
+        if not isinstance(sys.stderr, MaskingStream):
+            sys.stderr = MaskingStream(sys.stderr)
+        if not isinstance(sys.stdout, MaskingStream):
+            sys.stdout = MaskingStream(sys.stdout)

@@ -6,6 +6,11 @@ TRD30_MODEL_CACHE  where the default model is built (default: the user cache fol
 TRD30_ROOT_PATH    the app's public path prefix behind a reverse proxy (default: none)
 TRD30_FRAME_ANCESTORS  origins allowed to embed the chat, space-separated (default: none)
 TRD30_THREADS      torch threads for embedding (default: the CPUs this process may use)
+TRD30_ALLOWED_HOSTS  host names the app answers to, space-separated (default: localhost,
+                   127.0.0.1 and [::1]; add the public name behind a proxy; * = any)
+TRD30_RATE_LIMIT   /api/* calls per minute per client (default 60; 0 = no limit)
+TRD30_QUEUE_SIZE   questions that may wait per view before "prøv igjen" (default: see app.py)
+TRD30_CONCURRENCY  questions answered at once (default: see app.py)
 """
 
 from __future__ import annotations
@@ -28,9 +33,14 @@ class Settings:
     model_cache: Path
     root_path: str = ""
     frame_ancestors: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()  # () = the defaults of bot.gate
+    rate_limit: int = 60
+    queue_size: int | None = None  # None = app.py's measured default
+    concurrency: int | None = None
 
 
 def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
+    """The settings; a malformed number is a ValueError with a Norwegian message."""
     cache = environ.get("TRD30_MODEL_CACHE") or platformdirs.user_cache_dir("trd30-boten")
     return Settings(
         index_dir=Path(environ.get("TRD30_INDEX") or "index"),
@@ -38,7 +48,20 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
         model_cache=Path(cache),
         root_path=environ.get("TRD30_ROOT_PATH", ""),
         frame_ancestors=tuple((environ.get("TRD30_FRAME_ANCESTORS") or "").split()),
+        allowed_hosts=tuple((environ.get("TRD30_ALLOWED_HOSTS") or "").split()),
+        rate_limit=_whole(environ, "TRD30_RATE_LIMIT", 60, least=0),
+        queue_size=_whole(environ, "TRD30_QUEUE_SIZE", None, least=1),
+        concurrency=_whole(environ, "TRD30_CONCURRENCY", None, least=1),
     )
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int | None, least: int) -> int | None:
+    value = (environ.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < least:
+        raise ValueError(f"{name} må være et heltall på minst {least}, ikke {value!r}")
+    return int(value)
 
 
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" or "max ..."

@@ -12,6 +12,8 @@ from bot.webpage import parse_origins
 from ingest.embedding import HashEmbedder
 from ingest.pipeline import run_ingest
 
+LOCAL = "http://localhost"  # a Host the app answers to (bot.gate)
+
 ANSWER_KEYS = {"question", "status", "answer", "language", "citations"}
 CITATION_KEYS = {"n", "doc_id", "title", "section", "page", "url", "updated", "text", "quote",
                  "score"}  # fmt: skip
@@ -37,7 +39,8 @@ def bot(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client(bot):
     with TestClient(
-        app.create_server(bot, frame_ancestors=["https://www.trondheim.kommune.no"])
+        app.create_server(bot, frame_ancestors=["https://www.trondheim.kommune.no"]),
+        base_url=LOCAL,
     ) as c:
         yield c
 
@@ -70,7 +73,7 @@ class RecordingBot:
 def test_ask_passes_the_history_to_the_bot(bot):
     recording = RecordingBot(bot)
     question, history = "Når ble den signert?", ["Hva er samarbeidsavtalen?"]
-    with TestClient(app.create_server(recording)) as client:
+    with TestClient(app.create_server(recording), base_url=LOCAL) as client:
         body = client.post("/api/ask", json={"question": question, "history": history}).json()
     assert recording.calls == [(question, history)]
     assert body["question"] == question and body["status"] == "answered"
@@ -98,7 +101,7 @@ def test_a_refusal_has_no_citations(client):
 def test_ask_uses_history_for_follow_ups_with_the_real_model(real_corpus_index, model_cache):
     real = Bot.load(real_corpus_index, model_cache)
     first, follow_up = "Hva handlet konferansen Framtidskraft om?", "Hvem samarbeidet de med?"
-    with TestClient(app.create_server(real)) as client:
+    with TestClient(app.create_server(real), base_url=LOCAL) as client:
         alone = client.post("/api/ask", json={"question": follow_up}).json()
         followed = client.post("/api/ask", json={"question": follow_up, "history": [first]}).json()
     assert followed["status"] == "answered"
@@ -159,7 +162,9 @@ def test_origins_are_validated():
 
 
 def test_root_path_behind_a_proxy(bot):
-    with TestClient(app.create_server(bot, root_path="/trd30"), root_path="/trd30") as client:
+    with TestClient(
+        app.create_server(bot, root_path="/trd30"), root_path="/trd30", base_url=LOCAL
+    ) as client:
         assert client.get("/healthz").json()["status"] == "ok"
         page = client.get("/")
         assert page.status_code == 200
@@ -173,7 +178,7 @@ def test_root_path_behind_a_proxy(bot):
 def test_access_log_masks_the_client_address(bot, caplog):
     # A real client address (TestClient's default, "testclient", would pass unmasked too).
     server = app.create_server(bot)
-    with TestClient(server, client=("203.0.113.9", 41234)) as visitor:
+    with TestClient(server, client=("203.0.113.9", 41234), base_url=LOCAL) as visitor:
         with caplog.at_level(logging.INFO, logger="trd30.access"):
             visitor.get("/healthz", headers={"x-forwarded-for": "198.51.100.23"})
             visitor.get("/healthz?epost=ola@example.no")

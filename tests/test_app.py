@@ -25,6 +25,8 @@ from ingest.config import Settings
 from ingest.embedding import HASH_MODEL, load_embedder
 from ingest.pipeline import run_ingest
 
+LOCAL = "http://localhost"  # a Host the app answers to (bot.gate)
+
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -313,7 +315,7 @@ def test_the_chat_shows_messages_as_html_without_markdown_and_offers_examples():
 def test_the_page_is_norwegian_and_loads_nothing_from_other_hosts():
     from fastapi.testclient import TestClient
 
-    with TestClient(app.create_server(FakeBot())) as client:
+    with TestClient(app.create_server(FakeBot()), base_url=LOCAL) as client:
         response = client.get("/")
         theme = client.get("/theme.css").text
     page = response.text

@@ -1,0 +1,276 @@
+"""What may reach the app: known hosts, known routes, the embedding origins, sound calls.
+
+`Gate` is ASGI middleware in front of our routes and the three Gradio views. It lets
+through only what the pages and the API use, and answers everything else itself, in
+bokmål (`bot.replies`):
+
+- **Host**: a Host header that is not one of `allowed_hosts` gets 400, and
+  X-Forwarded-Host is dropped unless it is one of them, so no page or config that
+  Gradio builds from them ever names a host an attacker chose.
+- **Routes**: our API, /healthz and /gradio.js, and per Gradio view only the page, its
+  config and assets, the queue (join, data, heartbeat) and /gradio_api/info, which the
+  web component and gradio_client read. Uploads, Gradio's REST calls (run/, call/,
+  api/), component_server, file routes, login, monitoring and the rest get 404; a known
+  route with another method 405.
+- **CORS**: on every route, only the configured embedding origins get
+  Access-Control-Allow-Origin; whatever Gradio would have said is removed. Preflights are
+  answered here.
+- **Queue calls**: a `queue/join` body must name one of the view's events with as many
+  inputs as it takes, text where it takes text; anything else is 400 before Gradio sees it
+  (Gradio answers 500 to an unknown fn_index, and logs the input of a failed one).
+- **Rate**: `/api/*` calls are limited per client (`RateLimit`), with 429 and Retry-After.
+
+It does not authenticate anyone: nothing here is private, only kept small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from .replies import error_reply, wants_html
+
+OWN_ROUTES = {"/api/ask": {"POST"}, "/api/search": {"POST"}, "/healthz": {"GET"},
+              "/gradio.js": {"GET"}}  # fmt: skip
+# What Gradio's page, its web component and gradio_client request, per view (measured by
+# logging every path the browser tests and gradio_client use).
+VIEW_ROUTES = {"/": {"GET"}, "/config": {"GET"}, "/gradio_api/info": {"GET"},
+               "/gradio_api/app_id": {"GET"},
+               "/theme.css": {"GET"}, "/favicon.ico": {"GET"}, "/robots.txt": {"GET"},
+               "/gradio_api/queue/data": {"GET"}, "/gradio_api/queue/join": {"POST"}}  # fmt: skip
+VIEW_PREFIXES = {"/assets/": {"GET"}, "/static/": {"GET"}, "/gradio_api/heartbeat/": {"GET"}}
+JOIN_KEYS = {"data", "fn_index", "session_hash", "trigger_id", "event_data", "event_id",
+             "simple_format", "batched"}  # fmt: skip
+_SESSION = re.compile(r"[A-Za-z0-9_-]{1,64}")
+TEXT_INPUTS = {"Textbox", "Button", "Dropdown"}  # their values reach our code as text
+CORS_METHODS = b"GET, POST, OPTIONS"
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
+DEFAULT_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+UNKNOWN_HOST = "Ukjent vertsnavn. Legg det til i TRD30_ALLOWED_HOSTS."
+
+
+@dataclass(frozen=True)
+class View:
+    """A mounted Gradio view: its path prefix and, per event, the kinds of its inputs."""
+
+    prefix: str  # "" or "/embed"
+    events: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, prefix: str, blocks) -> View:
+        events = {index: tuple(type(block).__name__ for block in fn.inputs)
+                  for index, fn in blocks.fns.items()}  # fmt: skip
+        return cls(prefix, events)
+
+
+class RateLimit:
+    """A token bucket per client: `burst` calls at once, refilled at `per_minute`. The
+    client is known only by a keyed hash of its address (the key is new at every start),
+    so the table holds no address."""
+
+    MAX_CLIENTS = 10_000  # past this, clients with a full bucket are forgotten
+
+    def __init__(self, per_minute: float, burst: int, clock=time.monotonic):
+        self.rate, self.burst, self.clock = per_minute / 60.0, burst, clock
+        self._key = secrets.token_bytes(16)
+        self._buckets: dict[bytes, tuple[float, float]] = {}
+
+    def client(self, address: str) -> bytes:
+        return hashlib.blake2b(address.encode(), key=self._key, digest_size=8).digest()
+
+    def take(self, address: str) -> float:
+        """0 if the call may go ahead, else the seconds until it may."""
+        now, key = self.clock(), self.client(address)
+        tokens, then = self._buckets.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - then) * self.rate)
+        if tokens < 1.0:
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+        self._buckets[key] = (tokens - 1.0, now)
+        if len(self._buckets) > self.MAX_CLIENTS:
+            self._forget_full(now)
+        return 0.0
+
+    def _forget_full(self, now: float) -> None:
+        for key, (tokens, then) in list(self._buckets.items()):
+            if tokens + (now - then) * self.rate >= self.burst:
+                del self._buckets[key]
+
+
+class Gate:
+    """See the module docstring."""
+
+    def __init__(self, app, views: list[View], origins=(), allowed_hosts=DEFAULT_HOSTS,
+                 rate_limit: RateLimit | None = None, root_path: str = ""):  # fmt: skip
+        self.app, self.rate_limit = app, rate_limit
+        self.views = sorted(views, key=lambda v: -len(v.prefix))  # the longest prefix wins
+        self.origins = {o.encode() for o in origins}
+        self.hosts = {h.lower() for h in allowed_hosts}
+        self.root_path = root_path.rstrip("/")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        as_html = wants_html(headers)
+        home = self.root_path + "/"
+        if not self._host_allowed(headers.get(b"host", b"")):
+            await error_reply(send, 400, as_html=as_html, home=home, text=UNKNOWN_HOST)
+            return
+        forwarded = headers.get(b"x-forwarded-host")
+        if forwarded is not None and not self._host_allowed(forwarded.split(b",")[0].strip()):
+            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"]
+                                          if k != b"x-forwarded-host"]}  # fmt: skip
+        origin = headers.get(b"origin")
+        cors = ([(b"access-control-allow-origin", origin),
+                 (b"access-control-allow-credentials", b"true")]
+                if origin in self.origins else [])  # fmt: skip
+        cors.append((b"vary", b"Origin"))
+        path = self._relative(scope.get("path", ""), scope.get("root_path", ""))
+        method = scope["method"]
+        preflight = origin is not None and b"access-control-request-method" in headers
+        if method == "OPTIONS" and preflight:
+            await self._preflight(send, path, headers, cors)
+            return
+        allowed, view = self._methods(path)
+        if allowed is None:
+            if path in ("/embed", "/sok"):  # the views' own addresses, without the slash
+                location = (b"location", f"{self.root_path}{path}/".encode())
+                await send({"type": "http.response.start", "status": 308,
+                            "headers": [location, (b"content-length", b"0")]})  # fmt: skip
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await error_reply(send, 404, as_html=as_html, home=home, headers=cors)
+            return
+        if method not in allowed and not (method == "HEAD" and "GET" in allowed):
+            allow = ", ".join(sorted(allowed)).encode()
+            await error_reply(send, 405, as_html=as_html, home=home,
+                              headers=[(b"allow", allow), *cors])  # fmt: skip
+            return
+        if path.startswith("/api/") and self.rate_limit is not None:
+            wait = self.rate_limit.take(str((scope.get("client") or ("-", 0))[0]))
+            if wait:
+                retry = str(max(1, math.ceil(wait))).encode()
+                await error_reply(send, 429, headers=[(b"retry-after", retry), *cors])
+                return
+        if view is not None and path == view.prefix + "/gradio_api/queue/join":
+            body = await _read_body(receive)
+            if body is None or not _sound_join(body, view):
+                await error_reply(send, 400, headers=cors)
+                return
+            receive = _replay(body, receive)
+
+        async def send_with_cors(message):
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if not _cors_header(k)]
+                message = {**message, "headers": kept + cors}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+    def _host_allowed(self, host: bytes) -> bool:
+        name = host.decode("latin-1").strip().lower()
+        if name.startswith("["):  # [::1]:7860
+            name = name.split("]")[0] + "]"
+        else:
+            name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+        return name in self.hosts or "*" in self.hosts
+
+    def _relative(self, path: str, root_path: str) -> str:
+        for prefix in (root_path, self.root_path):
+            if prefix and (path == prefix or path.startswith(prefix + "/")):
+                return path[len(prefix) :] or "/"
+        return path
+
+    def _methods(self, path: str) -> tuple[set[str] | None, View | None]:
+        if path in OWN_ROUTES:
+            return OWN_ROUTES[path], None
+        for view in self.views:
+            if view.prefix and not path.startswith(view.prefix + "/"):
+                continue
+            rest = path[len(view.prefix) :]
+            if rest in VIEW_ROUTES:
+                return VIEW_ROUTES[rest], view
+            for prefix, methods in VIEW_PREFIXES.items():
+                if rest.startswith(prefix) and ".." not in rest:
+                    return methods, view
+            return None, view
+        return None, None
+
+    async def _preflight(self, send, path: str, headers: dict, cors: list) -> None:
+        allowed, _ = self._methods(path)
+        asked = headers.get(b"access-control-request-method", b"").decode("latin-1").upper()
+        if len(cors) == 1 or allowed is None or asked not in allowed:
+            await error_reply(send, 403, text="Dette nettstedet har ikke tilgang.",
+                              headers=[(b"vary", b"Origin")])  # fmt: skip
+            return
+        # The origin is what is trusted; the headers it asks for (Gradio's client sends
+        # its own, such as x-gradio-user) are allowed when they are plain names.
+        wanted = headers.get(b"access-control-request-headers", b"").decode("latin-1")
+        names = [h.strip().lower() for h in wanted.split(",") if h.strip()]
+        allow_headers = ", ".join(h for h in names if _HEADER_NAME.fullmatch(h)).encode()
+        await send({"type": "http.response.start", "status": 204, "headers": [
+            *cors, (b"access-control-allow-methods", CORS_METHODS),
+            (b"access-control-allow-headers", allow_headers),
+            (b"access-control-max-age", b"600")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _cors_header(name: bytes) -> bool:
+    name = name.lower()
+    return name.startswith(b"access-control-") or name == b"vary"
+
+
+def _sound_join(body: bytes, view: View) -> bool:
+    """A queue/join body naming one of the view's events, with its inputs."""
+    try:
+        call = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(call, dict) or set(call) - JOIN_KEYS:
+        return False
+    index, data = call.get("fn_index"), call.get("data")
+    if type(index) is not int or index not in view.events or not isinstance(data, list):
+        return False
+    kinds = view.events[index]
+    if len(data) != len(kinds):
+        return False
+    texts = [v for k, v in zip(kinds, data, strict=True) if k in TEXT_INPUTS]
+    if not all(v is None or isinstance(v, str) for v in texts):
+        return False
+    session = call.get("session_hash")
+    trigger = call.get("trigger_id")
+    return (isinstance(session, str) and bool(_SESSION.fullmatch(session))
+            and (trigger is None or type(trigger) is int))  # fmt: skip
+
+
+async def _read_body(receive) -> bytes | None:
+    """The whole body (BodyLimit in front has capped it), or None if the client left."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive):
+    """A receive that gives the body read already, then waits on the client's."""
+    sent = False
+
+    async def replayed():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
