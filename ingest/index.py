@@ -14,7 +14,8 @@ Layout of an index folder:
         sentences.npy       one vector per sentence, chunk by chunk in the same order
         sample.npz          the vectors a cosine is compared with (CHUNK_SAMPLE, ...)
         lexical/            the BM25 matrices and vocabulary (`ingest.lexical`)
-        manifest.json       format version, model, dimension, chunker, hashes, versions
+        manifest.json       format version, model, dimension, chunker, hashes, versions,
+                            the size and checksum of every other file, its own checksum
     .staging-<...>/         a generation being written (removed or left by a crash)
 
 A new generation is written to a staging folder, renamed into place, and only then does
@@ -23,7 +24,9 @@ previous generation complete and CURRENT pointing at it.
 
 Everything derived is stored with its generation, so loading maps files (numpy memmap,
 bm25s's mmap) instead of recomputing: a generation of 100,000 chunks loads in about a
-second (benchmarks/scale.py).
+second (benchmarks/scale.py). Loading first checks every file against the size and
+checksum the manifest recorded, and the shapes of what it reads, so a damaged generation
+or one of the wrong shape is refused with a message, never served or silently replaced.
 
 It does not read documents or embed anything; `pipeline` does that.
 """
@@ -34,9 +37,11 @@ import fcntl
 import json
 import mmap
 import os
+import re
 import shutil
 import time
 import uuid
+import zipfile
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -44,13 +49,15 @@ from pathlib import Path
 
 import numpy as np
 
+from . import integrity
 from .chunking import Chunk
 from .errors import IndexBusy, IndexFormatError, IndexMissing, IndexWriteError
 from .lexical import LexicalIndex
 
 # 2: sentence spans in chunks.jsonl and their vectors in sentences.npy.
 # 3: BM25 saved (lexical/), chunk rows (rows.npz), HNSW above a size.
-FORMAT_VERSION = 3
+# 4: a checksum of every file ("files": {name: {"size", "crc32"}}) and of the manifest.
+FORMAT_VERSION = 4
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
@@ -75,15 +82,19 @@ HNSW_EF_SEARCH = 1024
 # file at load would fault in most of it (the kernel maps neighbouring pages too).
 CHUNK_SAMPLE = 4096
 SENTENCE_SAMPLE = 8192
+# How many chunk records, evenly spaced, are parsed and checked at load (all up to this).
+CHECKED_RECORDS = 64
 REBUILD_HINT = "Bygg indeksen på nytt: python -m ingest corpus --index {path}"
 
 
 class ChunkStore(Sequence):
-    """The chunk records of a generation, parsed on first use (recent ones are kept)."""
+    """The chunk records of a generation, parsed on first use (recent ones are kept). A
+    record that is not a chunk is an `IndexFormatError` when it is read."""
 
     CACHE = 4096
 
     def __init__(self, path: Path, offsets: np.ndarray):
+        self._path = path
         self._offsets = offsets
         size = path.stat().st_size
         if int(offsets[-1]) != size:
@@ -106,7 +117,14 @@ class ChunkStore(Sequence):
         chunk = self._cache.get(position)
         if chunk is None:
             a, b = int(self._offsets[position]), int(self._offsets[position + 1])
-            chunk = Chunk.from_record(json.loads(self._data[a:b]))
+            try:
+                chunk = _parse_chunk(self._data[a:b])
+            except ValueError as err:
+                hint = REBUILD_HINT.format(path=self._path.parent.parent)
+                raise IndexFormatError(
+                    f"Indeksen i {self._path.parent} er skadet (tekstbit {position} i "
+                    f"{self._path.name}: {err}). {hint}"
+                ) from err
             self._cache[position] = chunk
             if len(self._cache) > self.CACHE:
                 self._cache.popitem(last=False)
@@ -187,11 +205,13 @@ class Index:
 
 
 def current_generation(index_dir: Path) -> str | None:
+    """The generation CURRENT names, or None when there is no CURRENT or it names no
+    generation (a damaged CURRENT is never followed outside the folder)."""
     try:
         name = (index_dir / CURRENT).read_text("utf-8").strip()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: not UTF-8
         return None
-    return name or None
+    return name if _GENERATION_NAME.fullmatch(name) else None
 
 
 def never_built(index_dir: Path) -> bool:
@@ -204,109 +224,170 @@ def never_built(index_dir: Path) -> bool:
 
 
 def read_manifest(index_dir: Path) -> dict | None:
-    """The manifest of the generation in use, or None when there is no usable index."""
+    """The manifest of the generation in use, or None when there is no usable one (none,
+    damaged, of another format or shape): the checks of `load_index`, without the files."""
     generation = current_generation(index_dir)
     if generation is None:
         return None
     try:
-        return json.loads((index_dir / generation / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError):
+        return _checked_manifest(index_dir, generation)
+    except IndexFormatError:
         return None
 
 
-def damaged_files(folder: Path, manifest: dict) -> list[str]:
-    """The generation's files that are missing or not the size ingest wrote (a cut or
-    replaced file), by a stat of each: cheap enough for every no-op ingest."""
-    damaged = []
-    for name, size in (manifest.get("files") or {}).items():
-        try:
-            if (folder / name).stat().st_size != size:
-                damaged.append(name)
-        except OSError:
-            damaged.append(name)
-    return damaged if manifest.get("files") else ["manifest.json (files)"]
+def check_generation(index_dir: Path) -> None:
+    """Raise the `IndexFormatError` (or `IndexMissing`) that `load_index` would, checking
+    all it checks but the contents of index.faiss and of lexical/'s matrices: their
+    libraries are not imported, so a no-op ingest stays quick. Those files are still
+    checked by size and checksum; only a writer that got their shape wrong passes here."""
+    _open_arrays(index_dir)
 
 
 def load_index(
     index_dir: Path, expect_model: str | None = None, expect_dimension: int | None = None
 ) -> Index:
-    """Load the generation in use and check it fits this program (and model, if given)."""
+    """Load the generation in use and check it fits this program (and model, if given):
+    the manifest's format, shape and checksum, every file's size and checksum, and the
+    shapes of what the files hold. Anything wrong is an `IndexFormatError` that says to
+    run ingest again."""
+    opened = _open_arrays(index_dir, expect_model)
+    folder, manifest = opened.folder, opened.manifest
     hint = REBUILD_HINT.format(path=index_dir)
-    generation = current_generation(index_dir)
-    if generation is None:
-        raise IndexMissing(f"Fant ingen indeks i {index_dir}. {hint}")
-    folder = index_dir / generation
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError) as err:
-        raise IndexFormatError(f"Indeksen i {folder} mangler en lesbar manifest. {hint}") from err
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexFormatError(
-            f"Indeksen i {index_dir} har formatversjon {manifest.get('format_version')}, "
-            f"men dette programmet bruker versjon {FORMAT_VERSION}. {hint}"
-        )
-    if expect_model is not None and manifest.get("model") != expect_model:
-        raise IndexFormatError(
-            f"Indeksen i {index_dir} er bygd med modellen «{manifest.get('model')}», "
-            f"men boten bruker «{expect_model}». {hint} --model {expect_model}"
-        )
-    damaged = damaged_files(folder, manifest)
-    if damaged:
-        raise IndexFormatError(
-            f"Indeksen i {folder} er skadet: {', '.join(damaged)} mangler eller har feil "
-            f"størrelse. {hint}"
-        )
     try:
         import faiss
 
         faiss_index = faiss.read_index(str(folder / FAISS_FILE))
-        with np.load(folder / ROWS) as rows:
-            chunk_offsets, chunk_docs = rows["chunks"], rows["docs"]
-            sentence_offsets = rows["sentences"]
-        chunks = ChunkStore(folder / CHUNKS, chunk_offsets)
-        # a plain ndarray view of the mapping: numpy.memmap's own indexing costs more
-        sentence_vectors = np.asarray(np.load(folder / SENTENCES, mmap_mode="r"))
         lexical = LexicalIndex.load(folder / LEXICAL)
-        for position in sorted({0, len(chunks) - 1}) if len(chunks) else ():
-            _check_chunk(chunks[position])  # a cut or rewritten file shows at either end
-    except (OSError, RuntimeError, ValueError, TypeError, KeyError, AttributeError) as err:
+    except _BROKEN as err:
         raise IndexFormatError(f"Indeksen i {folder} er skadet ({err}). {hint}") from err
-    dimension = manifest.get("dimension")
+    dimension = manifest["dimension"]
     if faiss_index.d != dimension or (expect_dimension and dimension != expect_dimension):
         raise IndexFormatError(
             f"Indeksen i {index_dir} har dimensjon {faiss_index.d} (manifest: {dimension}), "
             f"men modellen gir {expect_dimension or dimension}. {hint}"
         )
-    n = faiss_index.ntotal
-    doc_ids = list(manifest.get("doc_order") or [])
+    if faiss_index.ntotal != len(opened.chunks) or lexical.n_documents != len(opened.chunks):
+        raise IndexFormatError(f"Indeksen i {folder} har {faiss_index.ntotal} vektorer men "
+                               f"{len(opened.chunks)} tekstbiter. {hint}")  # fmt: skip
+    if hasattr(faiss_index, "hnsw"):
+        faiss_index.hnsw.efSearch = int(manifest["faiss"].get("ef_search", HNSW_EF_SEARCH))
+    return Index(index_dir, opened.generation, manifest, opened.chunks, faiss_index,
+                 opened.sentence_vectors, opened.sentence_offsets, opened.chunk_docs,
+                 manifest["doc_order"], lexical, opened.chunk_sample,
+                 opened.sentence_sample)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """A generation's manifest and numpy files, checked against each other."""
+
+    generation: str
+    folder: Path
+    manifest: dict
+    chunks: ChunkStore
+    chunk_docs: np.ndarray
+    sentence_offsets: np.ndarray
+    sentence_vectors: np.ndarray
+    chunk_sample: np.ndarray
+    sentence_sample: np.ndarray
+
+
+def _open_arrays(index_dir: Path, expect_model: str | None = None) -> _Opened:
+    """CURRENT, the manifest, every file's size and checksum, then the rows, the chunk
+    records (a sample), the sentence vectors and the samples with their shapes."""
+    hint = REBUILD_HINT.format(path=index_dir)
+    generation = current_generation(index_dir)
+    if generation is None:
+        if os.path.lexists(index_dir / CURRENT):
+            raise IndexFormatError(
+                f"Indeksen i {index_dir} er skadet: {CURRENT} peker ikke på en generasjon. {hint}"
+            )
+        raise IndexMissing(f"Fant ingen indeks i {index_dir}. {hint}")
+    folder = index_dir / generation
+    manifest = _checked_manifest(index_dir, generation)
+    if expect_model is not None and manifest["model"] != expect_model:
+        raise IndexFormatError(
+            f"Indeksen i {index_dir} er bygd med modellen «{manifest['model']}», "
+            f"men boten bruker «{expect_model}». {hint} --model {expect_model}"
+        )
+    damaged = integrity.damaged_files(folder, manifest)
+    if damaged:
+        raise IndexFormatError(f"Indeksen i {folder} er skadet: {'; '.join(damaged)}. {hint}")
+    try:
+        chunk_offsets, chunk_docs, sentence_offsets = _npz(folder / ROWS, "chunks", "docs",
+                                                           "sentences")  # fmt: skip
+        _check_rows(chunk_offsets, chunk_docs, sentence_offsets)
+        chunks = ChunkStore(folder / CHUNKS, chunk_offsets)
+        # a plain ndarray view of the mapping: numpy.memmap's own indexing costs more
+        sentence_vectors = np.asarray(np.load(folder / SENTENCES, mmap_mode="r"))
+        lexical_documents = LexicalIndex.saved_documents(folder / LEXICAL)
+        chunk_sample, sentence_sample = _npz(folder / SAMPLE, "chunks", "sentences")
+    except _BROKEN as err:
+        raise IndexFormatError(f"Indeksen i {folder} er skadet ({err}). {hint}") from err
+    n, dimension, doc_ids = len(chunks), manifest["dimension"], manifest["doc_order"]
     shapes_fit = (
-        len(chunks) == n
-        and len(chunk_docs) == n
+        len(chunk_docs) == n
         and len(sentence_offsets) == n + 1
-        and lexical.n_documents == n
+        and lexical_documents == n
+        and manifest.get("chunks", n) == n
         and (n == 0 or int(chunk_docs.max()) < len(doc_ids))
     )
     if not shapes_fit:
         raise IndexFormatError(
-            f"Indeksen i {folder} har {n} vektorer men {len(chunks)} tekstbiter. {hint}"
+            f"Indeksen i {folder} har rader, tekstbiter og BM25 som ikke passer sammen. {hint}"
         )
-    if sentence_vectors.shape != (int(sentence_offsets[-1]), faiss_index.d):
+    if not all(a.ndim == 2 and a.shape[1] == dimension and a.dtype == np.float32
+               for a in (sentence_vectors, chunk_sample, sentence_sample)):  # fmt: skip
+        raise IndexFormatError(f"Indeksen i {folder} har vektorer av feil form. {hint}")
+    if len(sentence_vectors) != int(sentence_offsets[-1]):
         raise IndexFormatError(
-            f"Indeksen i {folder} har {sentence_vectors.shape[0]} setningsvektorer, men "
+            f"Indeksen i {folder} har {len(sentence_vectors)} setningsvektorer, men "
             f"tekstbitene har {int(sentence_offsets[-1])} setninger. {hint}"
         )
-    if hasattr(faiss_index, "hnsw"):
-        faiss_index.hnsw.efSearch = int(manifest.get("faiss", {}).get("ef_search", HNSW_EF_SEARCH))
     try:
-        with np.load(folder / SAMPLE) as sample:
-            chunk_sample, sentence_sample = sample["chunks"], sample["sentences"]
-    except (OSError, ValueError, KeyError) as err:
+        for position in _sample(n, CHECKED_RECORDS):  # a rewritten file shows in any record
+            _check_chunk(chunks[position], position, sentence_offsets, chunk_docs, doc_ids)
+    except _BROKEN as err:
         raise IndexFormatError(f"Indeksen i {folder} er skadet ({err}). {hint}") from err
-    if chunk_sample.shape[1:] != (faiss_index.d,) or sentence_sample.shape[1:] != (faiss_index.d,):
-        raise IndexFormatError(f"Indeksen i {folder} har utvalg med feil dimensjon. {hint}")
-    return Index(index_dir, generation, manifest, chunks, faiss_index, sentence_vectors,
-                 sentence_offsets, chunk_docs, doc_ids, lexical, chunk_sample,
-                 sentence_sample)  # fmt: skip
+    return _Opened(generation, folder, manifest, chunks, chunk_docs, sentence_offsets,
+                   sentence_vectors, chunk_sample, sentence_sample)  # fmt: skip
+
+
+# What reading a damaged or foreign file can raise: numpy, FAISS, bm25s and json each have
+# their own (a bad zip in an .npz, an object array, a short FAISS file, a wrong JSON shape).
+_BROKEN = (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError,
+           EOFError, zipfile.BadZipFile)  # fmt: skip
+_GENERATION_NAME = re.compile(r"gen-[0-9A-Za-z-]+")
+# The files every generation holds; lexical/ holds more when it has any text.
+_REQUIRED_FILES = (FAISS_FILE, CHUNKS, ROWS, SENTENCES, SAMPLE, f"{LEXICAL}/lexical.json")
+
+
+def _checked_manifest(index_dir: Path, generation: str) -> dict:
+    """The manifest of `generation`: readable JSON, this format, and (`integrity`) the
+    right shape and unchanged since it was written. Raises IndexFormatError."""
+    hint = REBUILD_HINT.format(path=index_dir)
+    folder = index_dir / generation
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError) as err:
+        raise IndexFormatError(f"Indeksen i {folder} mangler en lesbar manifest. {hint}") from err
+    if not isinstance(manifest, dict):
+        raise IndexFormatError(
+            f"Indeksen i {folder} er skadet: manifest.json er ikke et JSON-objekt. {hint}"
+        )
+    if "format_version" not in manifest:
+        raise IndexFormatError(
+            f"Indeksen i {folder} er skadet: manifest.json har ingen formatversjon. {hint}"
+        )
+    if manifest["format_version"] != FORMAT_VERSION:
+        raise IndexFormatError(
+            f"Indeksen i {index_dir} har formatversjon {manifest.get('format_version')}, "
+            f"men dette programmet bruker versjon {FORMAT_VERSION}. {hint}"
+        )
+    problem = integrity.manifest_problem(manifest, generation, _REQUIRED_FILES)
+    if problem:
+        raise IndexFormatError(f"Indeksen i {folder} er skadet: {problem}. {hint}")
+    return manifest
 
 
 def _sample(total: int, most: int) -> np.ndarray:
@@ -316,11 +397,55 @@ def _sample(total: int, most: int) -> np.ndarray:
     return np.unique(np.linspace(0, total - 1, most).astype(np.int64))
 
 
-def _check_chunk(chunk: Chunk) -> None:
-    if not isinstance(chunk.text, str) or not isinstance(chunk.doc_id, str):
-        raise ValueError("en tekstbit mangler tekst eller dokument")
-    if any(not (0 <= a <= b <= len(chunk.text)) for a, b in chunk.sentences):
-        raise ValueError(f"tekstbiten {chunk.chunk_id} har setninger utenfor teksten")
+def _npz(path: Path, *names: str) -> list[np.ndarray]:
+    """The named arrays of an .npz file (never Python objects: allow_pickle stays off)."""
+    with np.load(path) as archive:
+        missing = [name for name in names if name not in archive.files]
+        if missing:
+            raise ValueError(f"{path.name} mangler {', '.join(missing)}")
+        try:
+            return [archive[name] for name in names]
+        except ValueError as err:  # an object array
+            raise ValueError(f"{path.name} holder noe annet enn tall") from err
+
+
+def _check_rows(chunk_offsets: np.ndarray, chunk_docs: np.ndarray, sentence_offsets) -> None:
+    """rows.npz holds three flat integer arrays: offsets rising from 0, documents from 0."""
+    arrays = (chunk_offsets, chunk_docs, sentence_offsets)
+    if not all(a.ndim == 1 and np.issubdtype(a.dtype, np.integer) for a in arrays):
+        raise ValueError(f"{ROWS} har rader av feil form")
+    for offsets in (chunk_offsets, sentence_offsets):
+        if not len(offsets) or offsets[0] != 0 or np.any(np.diff(offsets) < 0):
+            raise ValueError(f"{ROWS} har forskyvninger som ikke stiger fra 0")
+    if len(chunk_docs) and int(chunk_docs.min()) < 0:
+        raise ValueError(f"{ROWS} har negative dokumentnumre")
+
+
+def _parse_chunk(data: bytes) -> Chunk:
+    """One line of chunks.jsonl as a Chunk; ValueError when it is not one."""
+    record = json.loads(data)
+    if not isinstance(record, dict):
+        raise ValueError("ikke et JSON-objekt")
+    try:
+        chunk = Chunk.from_record(record)
+    except TypeError as err:  # sentences that are not pairs
+        raise ValueError("setningene er ikke par av tall") from err
+    fields = (chunk.chunk_id, chunk.doc_id, chunk.title, chunk.text)
+    if not all(isinstance(value, str) for value in fields):
+        raise ValueError("mangler tekst, dokument eller tittel")
+    if not all(len(span) == 2 and all(type(x) is int for x in span) and
+               0 <= span[0] <= span[1] <= len(chunk.text) for span in chunk.sentences):  # fmt: skip
+        raise ValueError("setninger utenfor teksten")
+    return chunk
+
+
+def _check_chunk(chunk: Chunk, position: int, sentence_offsets, chunk_docs, doc_ids) -> None:
+    """A record has the document and the number of sentences its rows say it has."""
+    spans = chunk.sentences
+    if len(spans) != sentence_offsets[position + 1] - sentence_offsets[position]:
+        raise ValueError(f"tekstbiten {chunk.chunk_id} har et annet antall setninger enn radene")
+    if doc_ids[chunk_docs[position]] != chunk.doc_id:
+        raise ValueError(f"tekstbiten {chunk.chunk_id} står under et annet dokument i radene")
 
 
 def build_dense_index(vectors: np.ndarray, dimension: int):
@@ -435,11 +560,11 @@ class GenerationWriter:
         )
         paths = [self.staging / name for name in (FAISS_FILE, CHUNKS, ROWS, SENTENCES, SAMPLE)]
         paths += written
-        sizes = {p.relative_to(self.staging).as_posix(): p.stat().st_size for p in paths}
+        files = integrity.describe_files(self.staging, paths)
         manifest = {**manifest, "format_version": FORMAT_VERSION, "generation": self.generation,
-                    "faiss": dense_info, "doc_order": doc_order, "files": sizes}  # fmt: skip
+                    "faiss": dense_info, "doc_order": doc_order, "files": files}  # fmt: skip
         (self.staging / MANIFEST).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"
+            json.dumps(integrity.seal(manifest), ensure_ascii=False, indent=2), "utf-8"
         )
         for path in [*paths, self.staging / MANIFEST]:
             _fsync(path)

@@ -114,11 +114,19 @@ class LexicalIndex:
             self._bm25.save(str(folder), show_progress=False)
         return sorted(p for p in folder.iterdir() if p.is_file())
 
+    @staticmethod
+    def saved_documents(folder: Path) -> int:
+        """How many texts the index saved in `folder` holds, without loading bm25s (raises
+        OSError, ValueError, TypeError or KeyError when it is not there or broken)."""
+        n = json.loads((folder / _INFO).read_text("utf-8"))["documents"]
+        if type(n) is not int or n < 0:
+            raise ValueError(f"{_INFO} har et ugyldig antall tekster")
+        return n
+
     @classmethod
     def load(cls, folder: Path, mmap: bool = True) -> LexicalIndex:
         """Map a saved index (raises OSError or ValueError when it is not there or broken)."""
-        info = json.loads((folder / _INFO).read_text("utf-8"))
-        n = int(info["documents"])
+        n = cls.saved_documents(folder)
         if n == 0:
             return cls(None, 0)
         import bm25s

@@ -2,8 +2,9 @@
 
 Incremental by content hash: unchanged documents keep their chunks and vectors; changed
 ones are read and embedded again; deleted ones disappear. A change of model or chunker
-settings rebuilds everything. When nothing changed, ingest returns without loading the
-model at all.
+settings rebuilds everything. When nothing changed and every file of the current
+generation is as it was written (size and checksum), ingest returns without loading the
+model at all; a damaged generation, or one of an older format, is rebuilt.
 """
 
 from __future__ import annotations
@@ -76,8 +77,8 @@ def run_ingest(
                     if s.doc_id in old_skips]  # fmt: skip
         return IngestReport(
             status="unchanged",
-            documents=len(old_manifest["documents"]),
-            chunks=old_manifest["chunks"],
+            documents=len(old_manifest.get("documents", {})),
+            chunks=old_manifest.get("chunks", 0),
             embedded=0,
             skipped=skipped,
             seconds=time.perf_counter() - started,
@@ -210,18 +211,20 @@ def _identify(files: list[tuple[Path, Path]]) -> tuple[list[_Source], list[tuple
 def _unchanged(
     manifest: dict | None, settings: dict, found: list[_Source], index_dir: Path
 ) -> bool:
-    """Nothing to do: same format, settings and documents, and every file of the current
-    generation still there at the size it was written (a damaged index is rebuilt)."""
-    if not manifest or manifest.get("format_version") != index_store.FORMAT_VERSION:
-        return False
-    folder = index_dir / str(manifest.get("generation"))
-    if index_store.damaged_files(folder, manifest):
-        return False
-    if any(manifest.get(key) != value for key, value in settings.items()):
+    """Nothing to do: same settings and documents, and the current generation as it was
+    written (`index.check_generation`: every file's size and checksum, the shapes of what
+    they hold). A damaged index, or one of an older format, is rebuilt instead."""
+    if not manifest or any(manifest.get(key) != value for key, value in settings.items()):
         return False
     known = {k: v["hash"] for k, v in manifest.get("documents", {}).items()}
     known.update({k: v["hash"] for k, v in manifest.get("skipped", {}).items()})
-    return known == {s.doc_id: s.digest for s in found}
+    if known != {s.doc_id: s.digest for s in found}:
+        return False
+    try:
+        index_store.check_generation(index_dir)
+    except IndexStoreError:
+        return False
+    return True
 
 
 def _reusable_index(index_dir: Path, manifest: dict | None, settings: dict):
