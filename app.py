@@ -354,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import uvicorn
 
+    from bot.replies import norwegian_h11_protocol
+
     hosts = list(settings.allowed_hosts or DEFAULT_HOSTS)
     if args.host not in ("0.0.0.0", "::", "") and args.host not in hosts:
         hosts.append(args.host)
@@ -363,8 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     logger.info("TRD3.0-boten: http://%s:%d%s/", args.host, args.port, root_path)
     # uvicorn's access log would store visitors' IP addresses; ours masks them.
     # log_config=None: uvicorn's loggers go through the root's masking handler.
+    # http: uvicorn's h11 protocol, with its reply to an unparsable request in bokmål.
     uvicorn.run(server, host=args.host, port=args.port, root_path=root_path,
-                access_log=False, forwarded_allow_ips="127.0.0.1", log_config=None)  # fmt: skip
+                access_log=False, forwarded_allow_ips="127.0.0.1", log_config=None,
+                http=norwegian_h11_protocol())  # fmt: skip
     return 0
 
 

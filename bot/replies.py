@@ -120,3 +120,23 @@ class NorwegianErrors:
             await send(message)
 
         await self.app(scope, receive, send_norwegian)
+
+
+def norwegian_h11_protocol():
+    """uvicorn's h11 protocol, answering a request it cannot parse (a bad Content-Length,
+    a garbled request line) in bokmål rather than "Invalid HTTP request received."."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class NorwegianH11Protocol(H11Protocol):
+        def send_400_response(self, msg: str) -> None:
+            body, content_type = error_body(400, as_html=False)
+            headers = [(b"content-type", content_type), (b"content-language", b"nb"),
+                       (b"content-length", str(len(body)).encode()),
+                       (b"connection", b"close")]  # fmt: skip
+            for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                          h11.Data(data=body), h11.EndOfMessage()):  # fmt: skip
+                self.transport.write(self.conn.send(event))
+            self.transport.close()
+
+    return NorwegianH11Protocol
