@@ -239,9 +239,10 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     embed = build_app(bot, compact=True, queue_size=queue_size, concurrency=concurrency)
     staff = build_search_app(bot, queue_size=queue_size)
     server = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url=None)
-    # The last added runs first: the access log; every error reply into bokmål; the
-    # headers; the body limit, which refuses an oversized body before anything reads it;
-    # the gate (hosts, routes, CORS, sound queue calls, the rate); the page language.
+    # The last added runs first: the access log; the headers (on every reply); every
+    # error reply into bokmål; the body limit, which refuses an oversized body before
+    # anything reads it; the gate (hosts, routes, CORS, sound queue calls, the rate);
+    # the page language.
     server.add_middleware(NorwegianPages)
     limit = RateLimit(rate_limit, burst=max(1, rate_limit // 3)) if rate_limit else None
     server.add_middleware(Gate, views=[View.of("", chat), View.of("/embed", embed),
@@ -250,10 +251,10 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
                           allowed_hosts=list(allowed_hosts or DEFAULT_HOSTS),
                           rate_limit=limit, root_path=root_path)  # fmt: skip
     server.add_middleware(BodyLimit)
-    server.add_middleware(SecurityHeaders, frame_ancestors=list(frame_ancestors))
     server.add_middleware(NorwegianErrors, root_path=root_path)
+    server.add_middleware(SecurityHeaders, frame_ancestors=list(frame_ancestors))
     server.add_middleware(PrivateAccessLog)
-    server.include_router(api_router(bot))
+    server.include_router(api_router(bot, concurrency=concurrency, waiting=queue_size))
 
     @server.exception_handler(RequestValidationError)
     async def invalid_request(request, exc):  # pydantic's English details stay in the log

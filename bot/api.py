@@ -5,16 +5,22 @@
     POST /api/search  {"query": "...", "k": 10?, "doc_id": "..."?} -> {"query", "passages"}
     GET  /healthz     -> {"status", "generation", "documents", "chunks", "model"}
 
-Errors come back as JSON with a Norwegian `detail`, never a traceback.
+Errors come back as JSON with a Norwegian `detail`, never a traceback. Like the chat's
+queue, the API answers `concurrency` questions at once and lets `waiting` more wait;
+past that it says 503 with Retry-After, rather than running every call at once in the
+server's threads (which made each slower and none faster).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import contextmanager
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
+from .replies import MESSAGES, RETRY_AFTER_S
 from .serialize import answer_to_dict, passage_to_dict
 from .service import Bot
 
@@ -22,6 +28,35 @@ logger = logging.getLogger("trd30.api")
 MAX_HISTORY = 20
 MAX_INPUT_CHARS = 100_000  # longer inputs are refused; the bot itself cuts at 1000
 NB = {"content-language": "nb"}  # the reply is in bokmål already (bot.replies)
+BUSY = {**NB, "retry-after": str(RETRY_AFTER_S)}
+MAX_WAIT_S = 30.0  # a call that waited this long for its turn is told to try again
+
+
+class Capacity:
+    """At most `concurrency` calls at work and `waiting` more waiting for their turn."""
+
+    def __init__(self, concurrency: int = 1, waiting: int = 20):
+        self.concurrency, self.waiting = concurrency, waiting
+        self._turns = threading.Semaphore(concurrency)
+        self._lock = threading.Lock()
+        self._inside = 0
+
+    @contextmanager
+    def turn(self):
+        with self._lock:
+            if self._inside >= self.concurrency + self.waiting:
+                raise HTTPException(503, MESSAGES[503], BUSY)
+            self._inside += 1
+        try:
+            if not self._turns.acquire(timeout=MAX_WAIT_S):
+                raise HTTPException(503, MESSAGES[503], BUSY)
+            try:
+                yield
+            finally:
+                self._turns.release()
+        finally:
+            with self._lock:
+                self._inside -= 1
 
 
 class AskRequest(BaseModel):
@@ -35,11 +70,16 @@ class SearchRequest(BaseModel):
     doc_id: str | None = None
 
 
-def api_router(bot: Bot) -> APIRouter:
+def api_router(bot: Bot, concurrency: int = 1, waiting: int = 20) -> APIRouter:
     router = APIRouter()
+    capacity = Capacity(concurrency, waiting)
 
     @router.post("/api/ask")
     def ask(request: AskRequest) -> dict:
+        with capacity.turn():
+            return _answer(request)
+
+    def _answer(request: AskRequest) -> dict:
         try:
             return answer_to_dict(bot.ask(request.question, request.history))
         except Exception as err:
@@ -49,7 +89,10 @@ def api_router(bot: Bot) -> APIRouter:
     @router.post("/api/search")
     def search(request: SearchRequest) -> dict:
         try:
-            passages = bot.search(request.query, request.k, request.doc_id)
+            with capacity.turn():
+                passages = bot.search(request.query, request.k, request.doc_id)
+        except HTTPException:
+            raise
         except Exception as err:
             logger.exception("API: søket feilet")
             raise HTTPException(500, "Beklager, søket feilet. Prøv igjen om litt.", NB) from err

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import re
 import secrets
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 
 from .replies import error_reply, wants_html
 
+logger = logging.getLogger("trd30.gate")
 OWN_ROUTES = {"/api/ask": {"POST"}, "/api/search": {"POST"}, "/healthz": {"GET"},
               "/gradio.js": {"GET"}}  # fmt: skip
 # What Gradio's page, its web component and gradio_client request, per view (measured by
@@ -166,13 +168,26 @@ class Gate:
                 return
             receive = _replay(body, receive)
 
+        started = ended = False
+
         async def send_with_cors(message):
+            nonlocal started, ended
             if message["type"] == "http.response.start":
+                started = True
                 kept = [(k, v) for k, v in message.get("headers", []) if not _cors_header(k)]
                 message = {**message, "headers": kept + cors}
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                ended = True
             await send(message)
 
-        await self.app(scope, receive, send_with_cors)
+        try:
+            await self.app(scope, receive, send_with_cors)
+        except Exception as err:  # Gradio's, on input it did not expect: one line, no trace
+            logger.error("Feil i %s %s: %s: %s", method, path, type(err).__name__, err)
+            if not started:
+                await error_reply(send, 500, as_html=as_html, home=home, headers=cors)
+            elif not ended:  # e.g. queue/data for an unknown session raises after its event
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     def _host_allowed(self, host: bytes) -> bool:
         name = host.decode("latin-1").strip().lower()

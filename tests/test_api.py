@@ -210,3 +210,40 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(client):
     assert streamed.status_code == 413
     assert client.post("/api/ask", json={"question": "Hva er Unikom?"}).status_code == 200
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_the_api_answers_a_few_at_once_and_says_503_with_retry_after_past_its_queue():
+    import threading
+
+    from fastapi import HTTPException
+
+    from bot.api import Capacity
+
+    capacity = Capacity(concurrency=1, waiting=1)
+    release, inside = threading.Event(), threading.Event()
+    outcomes = []
+
+    def call():
+        try:
+            with capacity.turn():
+                inside.set()
+                release.wait(10)
+            outcomes.append("answered")
+        except HTTPException as err:
+            outcomes.append((err.status_code, err.headers["retry-after"]))
+
+    working = threading.Thread(target=call)
+    working.start()
+    inside.wait(10)
+    waiting = threading.Thread(target=call)  # waits for its turn
+    waiting.start()
+    for _ in range(100):  # until the second call is counted as waiting
+        if capacity._inside == 2:
+            break
+        threading.Event().wait(0.01)
+    call()  # the third finds no room, at once
+    assert outcomes == [(503, "5")]
+    release.set()
+    working.join(10)
+    waiting.join(10)
+    assert outcomes == [(503, "5"), "answered", "answered"]
