@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
 EXAMPLES = ROOT / "examples"
-ARTIFACTS = ROOT / "tests" / "artifacts"
+# Screenshots and axe results: outside the checkout, unless the run names a folder.
+ARTIFACTS = Path(os.environ.get("TRD30_TEST_ARTIFACTS")
+                 or Path(tempfile.gettempdir()) / "trd30-test-artifacts")  # fmt: skip
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -57,7 +61,7 @@ at forskningen følger snøryddingen gjennom hele vinteren.</p>
 </html>
 """
 
-# axe-core results per view, for tests/artifacts/axe-results.json and the run's summary.
+# axe-core results per view, for ARTIFACTS / "axe-results.json" and the run's summary.
 AXE_RESULTS: dict[str, dict] = {}
 
 

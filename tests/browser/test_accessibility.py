@@ -1,6 +1,6 @@
 """axe-core on each view after an answer or a search, screenshots, and local requests only.
 
-The axe results (all impacts) go to tests/artifacts/axe-results.json and the run's summary;
+The axe results (all impacts) go to ARTIFACTS/axe-results.json (helpers.py) and the summary;
 the tests fail on any "serious" or "critical" violation.
 """
 
