@@ -13,23 +13,36 @@ import logging
 import re
 import sys
 
+from stdnum.no import fodselsnummer
+
 _IPV6_CANDIDATE = re.compile(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])", re.I)
 
-_PATTERNS = (
-    ("[e-post]", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    # ddmmåå nnnnn, also written with a space, dash or dot; D-numbers add 4 to the first digit
-    ("[fødselsnummer]", re.compile(r"(?<!\d)[0-7]\d[01]\d\d\d[\s.-]?\d{5}(?!\d)")),
-    ("[ip]", re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")),
-    ("[telefon]", re.compile(r"(?<![\w+])(?:\+|00)?(?:47[\s-]?)?(?:\d[\s-]?){7}\d(?!\d)")),
-)
+# ddmmåå nnnnn, also written with a space, dash or dot. Masked when it looks like a date
+# (D-numbers add 4 to the first digit), or when python-stdnum finds its control digits
+# valid (H-numbers and synthetic test numbers, whose month is shifted, too).
+_PERSON_CANDIDATE = re.compile(r"(?<!\d)\d{6}[\s.-]?\d{5}(?!\d)")
+_DATE_SHAPED = re.compile(r"[0-7]\d[01]\d")
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?(?:47[\s-]?)?(?:\d[\s-]?){7}\d(?!\d)")
 
 
 def mask_personal_data(text: str) -> str:
     """`text` with personal identifiers replaced by placeholders such as "[telefon]"."""
     text = _IPV6_CANDIDATE.sub(_mask_ipv6, text)
-    for placeholder, pattern in _PATTERNS:
-        text = pattern.sub(placeholder, text)
-    return text
+    text = _EMAIL.sub("[e-post]", text)
+    text = _PERSON_CANDIDATE.sub(_mask_person_number, text)
+    text = _IPV4.sub("[ip]", text)
+    return _PHONE.sub("[telefon]", text)
+
+
+def _mask_person_number(match: re.Match) -> str:
+    digits = re.sub(r"\D", "", match.group())
+    if _DATE_SHAPED.match(digits) or fodselsnummer.is_valid(digits):
+        return "[fødselsnummer]"
+    return match.group()
 
 
 def _mask_ipv6(match: re.Match) -> str:

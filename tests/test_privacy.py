@@ -52,3 +52,14 @@ def test_every_log_record_is_masked_and_cannot_forge_a_line(capsys):
     assert "[fødselsnummer]" in err and "[e-post]" in err and "[telefon]" in err
     assert not any(line.startswith("FALSK") for line in err.splitlines())
     assert "Traceback" in err  # the traceback is kept, masked
+
+
+def test_a_person_number_is_masked_by_its_control_digits_when_its_month_is_shifted():
+    from stdnum.no import fodselsnummer
+
+    h_number = "15456500053"  # an H-number: month + 40, so not date-shaped
+    assert fodselsnummer.is_valid(h_number)
+    assert mask_personal_data(f"nummer {h_number}") == "nummer [fødselsnummer]"
+    assert mask_personal_data("nummer 154565-00053") == "nummer [fødselsnummer]"
+    invalid = "15456500054"  # the same with a wrong control digit
+    assert mask_personal_data(f"sak {invalid}") == f"sak {invalid}"  # not one: kept
