@@ -174,8 +174,14 @@ def build_app(bot: Bot, compact: bool = False, queue_size: int = QUEUE_SIZE,
 def build_search_app(bot: Bot, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
     """ "Søk i dokumentene" for staff: the best passages for a query, not an answer."""
     gr = _gradio()
-    documents = sorted(bot.documents().items(), key=lambda kv: kv[1].lower())
-    choices = [("Alle dokumenter", "")] + [(title, doc_id) for doc_id, title in documents]
+
+    def choices() -> list[tuple[str, str]]:  # of the generation serving now
+        documents = sorted(bot.documents().items(), key=lambda kv: kv[1].lower())
+        return [("Alle dokumenter", "")] + [(title, doc_id) for doc_id, title in documents]
+
+    def current_filter(doc_id: str):  # each visit: the documents a reload brought
+        known = dict((v, k) for k, v in choices())
+        return gr.Dropdown(choices=choices(), value=doc_id if doc_id in known else "")
 
     def search(query: str, doc_id: str):
         try:
@@ -195,13 +201,14 @@ def build_search_app(bot: Bot, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
                                scale=4, elem_id="sok-felt", autofocus=True)  # fmt: skip
             # Any value is let through to search(), which checks it: Gradio's own check
             # logs the refused value, which could be anything a visitor typed.
-            doc = gr.Dropdown(choices=choices, value="", label="Dokument", scale=2,
+            doc = gr.Dropdown(choices=choices(), value="", label="Dokument", scale=2,
                               elem_id="sok-dokument", allow_custom_value=True)  # fmt: skip
             button = gr.Button("Søk", variant="primary", scale=1, min_width=70,
                                elem_id="sok-knapp")  # fmt: skip
         results = gr.HTML("", elem_id="sok-resultater")
         gr.on([query.submit, button.click, doc.change], search, [query, doc], results,
               api_name="search", concurrency_id="search", concurrency_limit=2)  # fmt: skip
+        blocks.load(current_filter, doc, doc, api_visibility="private")
     blocks.queue(max_size=queue_size)
     return blocks
 

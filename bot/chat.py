@@ -140,6 +140,8 @@ def search_results_html(query: str, passages) -> str:
                      f"<blockquote{lang}>{highlight_terms(chunk.text, terms)}</blockquote>"
                      f"{link_html(chunk.url)}</li>")  # fmt: skip
     count = f"{len(passages)} treff" if len(passages) != 1 else "1 treff"
+    if not any(p.bm25 > 0 for p in passages):  # close in meaning only
+        count = f"Ingen treff på ordene; dette er de nærmeste tekstene ({len(passages)})."
     return (f'<div class="trd-sok"><p class="trd-sok-antall">{count}</p>'
             f'<ol class="trd-treff">{"".join(items)}</ol></div>')  # fmt: skip
 

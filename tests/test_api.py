@@ -247,3 +247,33 @@ def test_the_api_answers_a_few_at_once_and_says_503_with_retry_after_past_its_qu
     working.join(10)
     waiting.join(10)
     assert outcomes == [(503, "5"), "answered", "answered"]
+
+
+def test_staff_search_says_when_no_passage_holds_a_query_word(bot):
+    from bot.chat import search_results_html
+
+    passages = bot.search("qzxv fnord")
+    assert passages and all(p.bm25 == 0 for p in passages)
+    assert "Ingen treff på ordene; dette er de nærmeste tekstene" in search_results_html(
+        "qzxv fnord", passages
+    )
+    matched = bot.search("fysioterapi")
+    assert "Ingen treff på ordene" not in search_results_html("fysioterapi", matched)
+
+
+def test_the_search_filter_follows_the_generation_serving_now():
+    class Changing:
+        titles = {"a.md": "Første"}
+
+        def documents(self):
+            return dict(self.titles)
+
+    changing = Changing()
+    blocks = app.build_search_app(changing)
+    (refresh,) = [f.fn for f in blocks.fns.values() if f.fn.__name__ == "current_filter"]
+    changing.titles = {"a.md": "Første", "b.md": "Andre"}  # a hot reload brought b.md
+    update = refresh("b.md")
+    assert [value for _, value in update.choices] == ["", "b.md", "a.md"]
+    assert update.value == "b.md"
+    changing.titles = {"a.md": "Første"}  # and took it away again
+    assert refresh("b.md").value == ""
