@@ -68,7 +68,7 @@ def read_pdf(raw: bytes) -> Parsed:
     first_line = sections[0].text.split("\n", 1)[0]
     title = _pdf_title(reader) or (first_line if len(first_line) < TITLE_MAX_CHARS else "")
     updated, published = dates_in_lines(section_lines(sections))
-    return Parsed(title, tuple(sections), updated=updated or published)
+    return Parsed(title, tuple(sections), updated=updated or published or _pdf_date(reader))
 
 
 _PAGE_NUMBER = re.compile(r"^\s*(side|page|s\.)?\s*\d+\s*((av|of|/)\s*\d+)?\s*$", re.I)
@@ -105,6 +105,20 @@ def _clean_pdf_page(text: str) -> str:
     text = _INLINE_BULLET.sub("\n• ", _TRAILING_BULLET.sub("\n• ", text))
     paragraphs = (clean_text(p) for p in re.split(r"\n\s*\n", text))
     return "\n\n".join(unwrap(p) for p in paragraphs if p)
+
+
+def _pdf_date(reader: PdfReader) -> str:
+    """The PDF's own date (/ModDate, else /CreationDate) as YYYY-MM-DD, for a document
+    whose text names none; "" when it has none or it cannot be read."""
+    metadata = reader.metadata
+    for name in ("modification_date", "creation_date"):
+        try:
+            value = getattr(metadata, name) if metadata else None
+        except (ValueError, TypeError, KeyError):  # a malformed date string
+            value = None
+        if value is not None and 1900 < value.year < 2200:
+            return value.date().isoformat()
+    return ""
 
 
 def _pdf_title(reader: PdfReader) -> str:

@@ -429,6 +429,29 @@ def test_pdf_title_from_metadata(tmp_path):
     assert document.title == "Årsrapport"
 
 
+def _with_dates(raw: bytes, **dates: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
+    writer.metadata = {f"/{name}": value for name, value in dates.items()}
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pdf_date_from_its_metadata_when_the_text_names_none(tmp_path):
+    raw = _with_dates(_pdf(["Planen\nTekst uten dato."]), ModDate="D:20240315120000+01'00'",
+                      CreationDate="D:20230101000000Z")  # fmt: skip
+    assert _read(tmp_path, "a.pdf", raw).updated == "2024-03-15"
+    created_only = _with_dates(_pdf(["Planen\nTekst uten dato."]), CreationDate="D:20230102")
+    assert _read(tmp_path, "b.pdf", created_only).updated == "2023-01-02"
+    garbled = _with_dates(_pdf(["Planen\nTekst uten dato."]), ModDate="D:2024xx")
+    assert _read(tmp_path, "c.pdf", garbled).updated == ""
+    dated_text = _with_dates(_pdf(["Planen\nSist oppdatert 2. februar 2022"]),
+                             ModDate="D:20240315120000")  # fmt: skip
+    assert _read(tmp_path, "d.pdf", dated_text).updated == "2022-02-02"
+
+
 def test_broken_pdf_is_unreadable(tmp_path):
     noise = random.Random(7).randbytes(3000)
     assert _unreadable_reason(tmp_path, "broken.pdf", b"%PDF-1.7\n" + noise)
