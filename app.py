@@ -215,8 +215,8 @@ def build_search_app(bot: Bot, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
 
 def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] = (),
                   allowed_hosts: Sequence[str] = (), rate_limit: int = 60,
-                  queue_size: int = QUEUE_SIZE,
-                  concurrency: int = CONCURRENCY) -> FastAPI:  # fmt: skip
+                  queue_size: int = QUEUE_SIZE, concurrency: int = CONCURRENCY,
+                  admin_token: str | None = None, stale_months: int = 12) -> FastAPI:  # fmt: skip
     """The web server: the chat at "/", the embeddable chat at "/embed/", staff search at
     "/sok/", the JSON API and /healthz, all in bokmål and with no fonts or scripts from
     elsewhere.
@@ -224,13 +224,15 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     `root_path` is the public path prefix behind a reverse proxy (e.g. "/trd30");
     `frame_ancestors` the origins allowed to embed the chat in a frame (and the only
     ones CORS lets read a reply); `allowed_hosts` the Host names it answers to (default
-    the loopback names); `rate_limit` the /api/* calls per minute per client (0: none).
+    the loopback names); `rate_limit` the /api/* calls per minute per client (0: none);
+    `admin_token` opens /admin/ (bot.admin), closed without one.
     """
     gr = _gradio()
     from fastapi import FastAPI
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
 
+    from bot.admin import admin_router
     from bot.api import api_router
     from bot.gate import DEFAULT_HOSTS, Gate, RateLimit, View
     from bot.replies import NorwegianErrors
@@ -262,6 +264,7 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     server.add_middleware(SecurityHeaders, frame_ancestors=list(frame_ancestors))
     server.add_middleware(PrivateAccessLog)
     server.include_router(api_router(bot, concurrency=concurrency, waiting=queue_size))
+    server.include_router(admin_router(bot, admin_token, stale_months))
 
     @server.exception_handler(RequestValidationError)
     async def invalid_request(request, exc):  # pydantic's English details stay in the log
@@ -369,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         hosts.append(args.host)
     server = create_server(bot, root_path, origins, hosts, settings.rate_limit,
                            settings.queue_size or QUEUE_SIZE,
-                           settings.concurrency or CONCURRENCY)  # fmt: skip
+                           settings.concurrency or CONCURRENCY, settings.admin_token,
+                           settings.stale_months)  # fmt: skip
     logger.info("TRD3.0-boten: http://%s:%d%s/", args.host, args.port, root_path)
     # uvicorn's access log would store visitors' IP addresses; ours masks them.
     # log_config=None: uvicorn's loggers go through the root's masking handler.

@@ -38,7 +38,9 @@ from .replies import error_reply, wants_html
 
 logger = logging.getLogger("trd30.gate")
 OWN_ROUTES = {"/api/ask": {"POST"}, "/api/search": {"POST"}, "/healthz": {"GET"},
-              "/gradio.js": {"GET"}}  # fmt: skip
+              "/gradio.js": {"GET"}, "/admin/": {"GET"}}  # fmt: skip
+LIMITED = ("/api/", "/admin/")  # the per-client rate applies here (guessing a token, too)
+PRIVATE = ("/admin/",)  # never readable across origins, whatever the embedding sites
 # What Gradio's page, its web component and gradio_client request, per view (measured by
 # logging every path the browser tests and gradio_client use).
 VIEW_ROUTES = {"/": {"GET"}, "/config": {"GET"}, "/gradio_api/info": {"GET"},
@@ -130,11 +132,11 @@ class Gate:
             scope = {**scope, "headers": [(k, v) for k, v in scope["headers"]
                                           if k != b"x-forwarded-host"]}  # fmt: skip
         origin = headers.get(b"origin")
+        path = self._relative(scope.get("path", ""), scope.get("root_path", ""))
         cors = ([(b"access-control-allow-origin", origin),
                  (b"access-control-allow-credentials", b"true")]
-                if origin in self.origins else [])  # fmt: skip
+                if origin in self.origins and not path.startswith(PRIVATE) else [])  # fmt: skip
         cors.append((b"vary", b"Origin"))
-        path = self._relative(scope.get("path", ""), scope.get("root_path", ""))
         method = scope["method"]
         preflight = origin is not None and b"access-control-request-method" in headers
         if method == "OPTIONS" and preflight:
@@ -142,7 +144,7 @@ class Gate:
             return
         allowed, view = self._methods(path)
         if allowed is None:
-            if path in ("/embed", "/sok"):  # the views' own addresses, without the slash
+            if path in ("/embed", "/sok", "/admin"):  # the views' addresses, without the slash
                 location = (b"location", f"{self.root_path}{path}/".encode())
                 await send({"type": "http.response.start", "status": 308,
                             "headers": [location, (b"content-length", b"0")]})  # fmt: skip
@@ -155,7 +157,7 @@ class Gate:
             await error_reply(send, 405, as_html=as_html, home=home,
                               headers=[(b"allow", allow), *cors])  # fmt: skip
             return
-        if path.startswith("/api/") and self.rate_limit is not None:
+        if path.startswith(LIMITED) and self.rate_limit is not None:
             wait = self.rate_limit.take(str((scope.get("client") or ("-", 0))[0]))
             if wait:
                 retry = str(max(1, math.ceil(wait))).encode()

@@ -110,10 +110,10 @@ class SecurityHeaders:
             return
 
         async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                names = {h for h, _ in self.headers}
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-                message = {**message, "headers": kept + self.headers}
+            if message["type"] == "http.response.start":  # a reply's own policy wins
+                own = {k.lower() for k, _ in message.get("headers", [])}
+                added = [(k, v) for k, v in self.headers if k not in own]
+                message = {**message, "headers": [*message.get("headers", []), *added]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -11,6 +11,8 @@ TRD30_ALLOWED_HOSTS  host names the app answers to, space-separated (default: lo
 TRD30_RATE_LIMIT   /api/* calls per minute per client (default 60; 0 = no limit)
 TRD30_QUEUE_SIZE   questions that may wait per view before "prøv igjen" (default: see app.py)
 TRD30_CONCURRENCY  questions answered at once (default: see app.py)
+TRD30_ADMIN_TOKEN  opens /admin/ to whoever gives it (default: none, /admin/ is closed)
+TRD30_STALE_MONTHS documents older than this are marked in /admin/ (default 12)
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class Settings:
     rate_limit: int = 60
     queue_size: int | None = None  # None = app.py's measured default
     concurrency: int | None = None
+    admin_token: str | None = None
+    stale_months: int = 12
 
 
 def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
@@ -52,6 +56,8 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
         rate_limit=_whole(environ, "TRD30_RATE_LIMIT", 60, least=0),
         queue_size=_whole(environ, "TRD30_QUEUE_SIZE", None, least=1),
         concurrency=_whole(environ, "TRD30_CONCURRENCY", None, least=1),
+        admin_token=environ.get("TRD30_ADMIN_TOKEN") or None,
+        stale_months=_whole(environ, "TRD30_STALE_MONTHS", 12, least=1),
     )
 
 
