@@ -18,6 +18,7 @@ from bot.answer import NO_ANSWER_TEXT
 from bot.evaluate import is_heldout
 from ingest.embedding import HashEmbedder
 from ingest.index import MANIFEST, current_generation
+from ingest.integrity import seal
 from ingest.pipeline import run_ingest
 
 ANSWER_KEYS = {"question", "status", "answer", "language", "citations"}
@@ -83,10 +84,11 @@ def _index_copy(hash_index, tmp_path):
 
 
 def _edit_manifest(index_dir, **changes):
+    """Change the manifest and seal it again, as an index written that way would be."""
     path = index_dir / current_generation(index_dir) / MANIFEST
     manifest = json.loads(path.read_text("utf-8"))
     manifest.update(changes)
-    path.write_text(json.dumps(manifest), "utf-8")
+    path.write_text(json.dumps(seal(manifest)), "utf-8")
 
 
 def _one_error_line(result):

@@ -155,3 +155,16 @@ def test_a_missing_sentences_npy_is_a_format_error(tmp_path):
     (tmp_path / generation / "sentences.npy").unlink()
     with pytest.raises(IndexFormatError, match="skadet.*Bygg indeksen på nytt"):
         load_index(tmp_path)
+
+
+def test_the_manifest_checksum_covers_its_content_not_its_layout(tmp_path):
+    gen = _write(tmp_path)
+    path = tmp_path / gen / "manifest.json"
+    data = json.loads(path.read_text())
+    assert set(data["files"]["index.faiss"]) == {"size", "crc32"} and data["manifest_crc32"]
+    path.write_text(json.dumps(dict(reversed(data.items())), indent=4))  # same content
+    assert load_index(tmp_path).generation == gen
+    data["dimension"] = 9  # a changed value, however it is written
+    path.write_text(json.dumps(data))
+    with pytest.raises(IndexFormatError, match="manifest.json er endret.*Bygg indeksen på nytt"):
+        load_index(tmp_path)
