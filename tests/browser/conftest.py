@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from .helpers import (
+    ADMIN_TOKEN,
     ARTIFACTS,
     AXE_RESULTS,
     CHROMIUM_ARGS,
@@ -115,6 +116,7 @@ def app_url(browser_index, model_cache, examples_url, tmp_path_factory):
         TRANSFORMERS_OFFLINE="1",
         TRD30_MODEL_CACHE=str(model_cache),
         TRD30_FRAME_ANCESTORS=examples_url,
+        TRD30_ADMIN_TOKEN=ADMIN_TOKEN,
         GRADIO_TEMP_DIR=str(tmp_path_factory.mktemp("gradio-tmp")),
         GRADIO_ANALYTICS_ENABLED="False",
     )

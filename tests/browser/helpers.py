@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+ADMIN_TOKEN = "nettleser-nokkel-42"  # opens /admin/ in the app the browser tests start
 TIMEOUT_MS = 45_000  # generous: waits end as soon as the page is ready
 SERVER_START_S = 180
 

@@ -1,0 +1,50 @@
+"""The admin view in a real browser: it asks for the token, then reads well by keyboard."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from .helpers import ADMIN_TOKEN, TIMEOUT_MS, save_axe
+
+pytestmark = pytest.mark.browser
+
+
+def admin_page(browser, credentials=None):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US",
+                                  http_credentials=credentials)  # fmt: skip
+    context.set_default_timeout(TIMEOUT_MS)
+    return context, context.new_page()
+
+
+def test_the_admin_view_refuses_a_browser_without_the_token(browser, app_url):
+    context, _ = admin_page(browser)  # headless Chromium cannot show the login dialog:
+    response = context.request.get(app_url + "/admin/")  # the browser's own request
+    assert response.status == 401
+    assert response.headers["www-authenticate"].startswith("Basic")
+    assert "Dokumentene boten svarer fra" not in response.text()
+    wrong = context.request.get(app_url + "/admin/", headers={"authorization": "Bearer feil"})
+    assert wrong.status == 401 and "Dokumentene" not in wrong.text()
+    context.close()
+
+
+def test_the_admin_view_lists_the_documents_passes_axe_and_works_by_keyboard(browser, app_url):
+    context, page = admin_page(browser, {"username": "stab", "password": ADMIN_TOKEN})
+    response = page.goto(app_url + "/admin/")
+    assert response.status == 200
+    expect(page.locator("html")).to_have_attribute("lang", "nb")
+    table = page.get_by_role("table", name="Dokumentene boten svarer fra")
+    expect(table.get_by_role("row")).not_to_have_count(1)  # a header row and documents
+    expect(page.get_by_role("rowheader", name="Hva bidrar TRD 3.0 til?")).to_be_visible()
+    result = save_axe("admin", Axe().run(page).response)
+    blocking = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert blocking == [], blocking
+    page.keyboard.press("Tab")  # the first stop: back to the chat, with a visible ring
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Til TRD3.0-boten"
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert ring != "none"
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(app_url + "/")
+    context.close()
