@@ -31,15 +31,20 @@ def _corpus(folder, tag):
 
 def _start(src, index_dir, tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRD30_MODEL_CACHE": str(tmp_path / "cache")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "ingest", str(src), "--index", str(index_dir), "--model", "hash",
-         "--quiet"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    with (tmp_path / "stderr.txt").open("wb") as stderr:  # a pipe nobody reads could fill
+        return subprocess.Popen(
+            [sys.executable, "-m", "ingest", str(src), "--index", str(index_dir), "--model",
+             "hash", "--quiet"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
 
 
 def _texts(index_dir):
     return [chunk.text for chunk in load_index(index_dir).chunks]
+
+
+def _generations(index_dir):
+    return {p.name for p in index_dir.glob("gen-*")}
 
 
 def _committing(index_dir):
@@ -47,28 +52,18 @@ def _committing(index_dir):
     return any(index_dir.glob(".staging-*/*"))
 
 
-def _renamed(index_dir, old):
-    """The new generation has been renamed into place (CURRENT may not have switched)."""
-    return any(p.name != old for p in index_dir.glob("gen-*"))
-
-
 def _timeline(src, index_dir, tmp_path):
-    """One whole ingest over the other corpus, watched: seconds from its start to its
-    commit, and from its commit to the switch of CURRENT."""
-    old = (index_dir / "CURRENT").read_text().strip()
-    started = time.monotonic()
-    proc = _start(src, index_dir, tmp_path)
-    commit = switch = None
-    while proc.poll() is None:
-        now = time.monotonic() - started
-        if commit is None and _committing(index_dir):
-            commit = now
-        if switch is None and _renamed(index_dir, old):
-            switch = now
-        time.sleep(0.001)
-    assert proc.returncode == 0, proc.stderr.read()
-    assert commit is not None and switch is not None, "the run was too quick to watch"
-    return commit, switch - commit
+    """One whole ingest over the other corpus, timed by what it wrote: seconds from its
+    start to its commit (its generation's oldest file) and from there to CURRENT's switch."""
+    started = time.time()
+    assert _start(src, index_dir, tmp_path).wait(timeout=120) == 0
+    written = [p.stat().st_mtime for p in (index_dir / _current(index_dir)).rglob("*")]
+    commit = min(written)
+    return commit - started, (index_dir / "CURRENT").stat().st_mtime - commit
+
+
+def _current(index_dir):
+    return (index_dir / "CURRENT").read_text().strip()
 
 
 def _wait_for(proc, ready, timeout=60):
@@ -78,16 +73,15 @@ def _wait_for(proc, ready, timeout=60):
         time.sleep(0.0005)
 
 
-def _outcome(proc, index_dir, serving):
+def _outcome(proc, index_dir, serving, before):
     """Where the kill landed, from what it left on disk (`serving`: the generation that
-    was current when the run started)."""
+    was current when the run started; `before`: the generation folders there were)."""
     if proc.returncode != -signal.SIGKILL:
         return "after the end"
-    current = (index_dir / "CURRENT").read_text().strip()
-    if current == serving:
+    if _current(index_dir) == serving:
         if list(index_dir.glob(".staging-*")):
             return "while writing"
-        if _renamed(index_dir, serving):
+        if _generations(index_dir) - before:
             return "between rename and switch"
         return "before writing"
     if (index_dir / serving).exists():
@@ -103,12 +97,13 @@ def test_kill_9_at_random_moments_leaves_the_old_or_the_new_generation(tmp_path)
     commit, committing = _timeline(corpora["a"], index_dir, tmp_path)
     texts["a"] = _texts(index_dir)
     assert texts["a"] != texts["b"] and len(texts["a"]) == len(texts["b"]) > DOCUMENTS
+    assert 0 < commit and 0 < committing < 5, (commit, committing)
 
     rng = random.Random(SEED)
     current, outcomes = "a", Counter()
     for kill in range(KILLS):
         new = "b" if current == "a" else "a"
-        serving = (index_dir / "CURRENT").read_text().strip()
+        serving, before = _current(index_dir), _generations(index_dir)
         proc = _start(corpora[new], index_dir, tmp_path)
         started = time.monotonic()
         # a third each: before the commit (start-up, reading, embedding); within it
@@ -120,16 +115,15 @@ def test_kill_9_at_random_moments_leaves_the_old_or_the_new_generation(tmp_path)
             _wait_for(proc, lambda: _committing(index_dir))
             delay, started = rng.uniform(0, committing), time.monotonic()
         else:
-            _wait_for(proc, lambda serving=serving: _renamed(index_dir, serving))
+            _wait_for(proc, lambda before=before: bool(_generations(index_dir) - before))
             delay, started = rng.uniform(0, 0.004), time.monotonic()
         time.sleep(max(0.0, delay - (time.monotonic() - started)))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
-        outcome = _outcome(proc, index_dir, serving)
+        outcome = _outcome(proc, index_dir, serving, before)
         outcomes[outcome] += 1
 
-        switched = (index_dir / "CURRENT").read_text().strip() != serving
-        expected = texts[new] if switched else texts[current]
+        expected = texts[current] if _current(index_dir) == serving else texts[new]
         assert _texts(index_dir) == expected, f"kill {kill} {outcome} ({delay:.3f} s): mixed"
         args = [str(corpora[new]), "--index", str(index_dir), "--model", "hash", "--quiet"]
         assert ingest_main(args) == 0, f"kill {kill}: the next ingest failed"
