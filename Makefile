@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The sources are in sources.toml (and those added with `python -m ingest SOURCE`).
 index: $(STAMP)
-	$(PY) -m ingest corpus --index $(INDEX)
+	$(PY) -m ingest --index $(INDEX)
 
 run: index
 	$(PY) app.py --index $(INDEX)

@@ -53,3 +53,22 @@ class IndexBusy(IndexStoreError):
 
 class ModelError(IngestError):
     """The embedding model cannot be built or loaded (e.g. a hub name with no network)."""
+
+
+class SourcesConfigError(IngestError):
+    """sources.toml cannot be used (not TOML, an unknown setting, a value of the wrong kind),
+    or the sources asked for do not add up (e.g. --forget of a source that is not there).
+
+    Seen by the person running ingest or starting the app, as one line naming the file,
+    the setting and what to write instead; nothing is read or written.
+    """
+
+
+class TooManyRemovals(IngestError):
+    """An ingest would remove more of the index's documents at once than the removal guard
+    allows (MAX_REMOVED_SHARE, like rsync's --max-delete).
+
+    Seen by the person running ingest: the message lists what would go and says how to
+    allow it (--allow-removals) or where to look (a source folder that was moved, a site
+    that is down); the previous generation stays current.
+    """

