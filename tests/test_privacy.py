@@ -63,3 +63,8 @@ def test_a_person_number_is_masked_by_its_control_digits_when_its_month_is_shift
     assert mask_personal_data("nummer 154565-00053") == "nummer [fødselsnummer]"
     invalid = "15456500054"  # the same with a wrong control digit
     assert mask_personal_data(f"sak {invalid}") == f"sak {invalid}"  # not one: kept
+
+
+def test_a_generation_name_is_not_taken_for_a_phone_number():
+    name = "gen-20261201T235840-fcc890"
+    assert mask_personal_data(f"Indeksen {name} er skadet") == f"Indeksen {name} er skadet"
