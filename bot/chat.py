@@ -49,10 +49,16 @@ def error_html(text: str = ERROR_TEXT) -> str:
     return f'<div class="trd-svar"><p>{escape_text(text)}</p></div>'
 
 
+_OWN_SITE = re.compile(r"\b(?:trondheim\.kommune\.no|ntnu\.no)\b")
+
+
 def answer_html(answer: Answer) -> str:
     """The answer text, its notice (if any) and, when it cites any, its sources."""
+    text = escape_text(answer.text)
+    if not answer.citations:  # our own words (a refusal, small talk): its sites are links
+        text = _OWN_SITE.sub(r'<a href="https://\g<0>">\g<0></a>', text)
     parts = [f'<div class="trd-svar" lang="{html.escape(answer.language)}">',
-             f"<p>{escape_text(answer.text)}</p>"]  # fmt: skip
+             f"<p>{text}</p>"]  # fmt: skip
     if answer.notice:
         parts.append(f'<p class="trd-merknad">{escape_text(answer.notice)}</p>')
     parts.append("</div>")

@@ -39,7 +39,7 @@ def _phrases(item: dict) -> list[str]:
 def judge(item: dict, result: dict) -> dict[str, bool]:
     """Which metrics this one question counts towards (True = hit)."""
     if item.get("doc") is None:
-        return {"refused": result["status"] == "no_answer"}
+        return {"refused": result["status"] != "answered"}  # a refusal, or small talk
     phrases = [_fold(p) for p in _phrases(item)]
     texts = [_fold(c["text"]) for c in result["citations"]]
     # Several phrases (a two-part question, often about two documents): each must be in

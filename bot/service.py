@@ -28,6 +28,7 @@ from .lexical import Vocabulary
 from .model import AnswerModel, load_model
 from .query import Query, build_query
 from .retrieve import Passage, Retriever
+from .smalltalk import small_talk
 from .text import MAX_QUESTION_CHARS, clean_question
 
 _N = MAX_QUESTION_CHARS
@@ -161,6 +162,9 @@ class Bot:
         query = self.query(question, history, served)
         if query.is_empty:
             return empty_answer()
+        talk = small_talk(query.text)  # "Hei", "Takk!": a friendly word, not the refusal
+        if talk is not None:
+            return talk
         notice = TRUNCATED_NOTICE[query.language] if query.truncated else ""
         parts = [self.examine(part, served) for part in query.parts or (query,)]
         return compose_answer(query, parts, served.index, served.model.extra_margin, notice)
