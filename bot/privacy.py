@@ -1,56 +1,25 @@
-"""Mask what could identify a person before anything is logged or stored.
+"""Mask what could identify a person in everything that is logged or printed.
 
 Citizens are anonymous: fødselsnummer / D-numbers, phone numbers, e-mail addresses and IP
-addresses are replaced by a placeholder. The bot itself keeps no record of questions; this
-is for the few places that log (errors, the access log).
+addresses are replaced by a placeholder, by the same masker (`bot.masking`) that masks
+what is stored. This module is for the places that log (errors, the access log) and for
+what libraries print; it does not decide what is stored.
 """
 
 from __future__ import annotations
 
 import io
-import ipaddress
 import logging
 import re
 import sys
 
-from stdnum.no import fodselsnummer
-
-_IPV6_CANDIDATE = re.compile(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])", re.I)
-
-# ddmmåå nnnnn, also written with a space, dash or dot. Masked when it looks like a date
-# (D-numbers add 4 to the first digit), or when python-stdnum finds its control digits
-# valid (H-numbers and synthetic test numbers, whose month is shifted, too).
-_PERSON_CANDIDATE = re.compile(r"(?<!\d)\d{6}[\s.-]?\d{5}(?!\d)")
-_DATE_SHAPED = re.compile(r"[0-7]\d[01]\d")
-
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
-_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?(?:47[\s-]?)?(?:\d[\s-]?){7}\d(?!\w)")
+from .masking import LOGGED, mask
 
 
 def mask_personal_data(text: str) -> str:
-    """`text` with personal identifiers replaced by placeholders such as "[telefon]"."""
-    text = _IPV6_CANDIDATE.sub(_mask_ipv6, text)
-    text = _EMAIL.sub("[e-post]", text)
-    text = _PERSON_CANDIDATE.sub(_mask_person_number, text)
-    text = _IPV4.sub("[ip]", text)
-    return _PHONE.sub("[telefon]", text)
-
-
-def _mask_person_number(match: re.Match) -> str:
-    digits = re.sub(r"\D", "", match.group())
-    if _DATE_SHAPED.match(digits) or fodselsnummer.is_valid(digits):
-        return "[fødselsnummer]"
-    return match.group()
-
-
-def _mask_ipv6(match: re.Match) -> str:
-    try:
-        ipaddress.IPv6Address(match.group())
-    except ValueError:
-        return match.group()
-    return "[ip]"
+    """`text` with personal identifiers replaced by placeholders such as "[telefon]": the
+    masker of `bot.masking` for the kinds a log masks (it keeps numbers and streets)."""
+    return mask(text, LOGGED)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]|\n(?!\s)")
