@@ -121,6 +121,7 @@ class Gate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope = _unprefixed(scope)
         headers = dict(scope.get("headers") or [])
         as_html = wants_html(headers)
         home = self.root_path + "/"
@@ -237,6 +238,16 @@ class Gate:
             (b"access-control-allow-headers", allow_headers),
             (b"access-control-max-age", b"600")]})  # fmt: skip
         await send({"type": "http.response.body", "body": b""})
+
+
+def _unprefixed(scope: dict) -> dict:
+    """uvicorn puts the root path before the path it is sent. Behind a proxy that strips
+    the prefix that is the app's path; asked directly (`make run` with a root path),
+    the prefix comes twice, and one is taken off, so both ways reach the same route."""
+    root, path = scope.get("root_path", ""), scope.get("path", "")
+    if root and (path == root + root or path.startswith(root + root + "/")):
+        return {**scope, "path": path[len(root) :]}
+    return scope
 
 
 def _cors_header(name: bytes) -> bool:

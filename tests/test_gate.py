@@ -233,3 +233,15 @@ def test_printed_output_is_masked_line_by_line():
     text = out.getvalue()
     assert "18539" not in text and "ola@example.no" not in text and "\x1b" not in text
     assert text.count("\n") == 2 and "[fødselsnummer]" in text and "[e-post]" in text
+
+
+def test_a_root_path_works_asked_directly_and_behind_a_stripping_proxy():
+    from bot.gate import _unprefixed
+
+    # uvicorn with --root-path /trd30 puts it before whatever path it is sent
+    direct = {"root_path": "/trd30", "path": "/trd30/trd30/embed/"}  # asked for /trd30/embed/
+    proxied = {"root_path": "/trd30", "path": "/trd30/embed/"}  # the proxy sent /embed/
+    assert _unprefixed(direct)["path"] == "/trd30/embed/"
+    assert _unprefixed(proxied)["path"] == "/trd30/embed/"
+    assert _unprefixed({"root_path": "", "path": "/x"})["path"] == "/x"
+    assert _unprefixed({"root_path": "/trd30", "path": "/trd30/trd30x"})["path"] == "/trd30/trd30x"
