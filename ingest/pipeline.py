@@ -29,7 +29,6 @@ The manifest records, besides the settings and checksums (`ingest.index`):
 
 from __future__ import annotations
 
-import os
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -40,12 +39,13 @@ from pathlib import Path
 import numpy as np
 
 from . import index as index_store
+from .carry import carry_over
 from .chunking import CHUNK_OVERLAP, CHUNK_TOKENS, Chunk, chunk_document, chunker_settings
 from .embedding import Embedder
 from .errors import IndexStoreError, NothingIndexed, UnreadableDocument
 from .gather import gather, identify, settle
 from .removals import MAX_REMOVED_SHARE, check_removals
-from .sourceconfig import Source, as_source, document_origin, recorded_sources
+from .sourceconfig import Source, as_source, recorded_sources
 from .web import WebSettings, page_document
 
 _VERSIONED = ["faiss-cpu", "sentence-transformers", "torch", "transformers",
@@ -98,38 +98,14 @@ def run_ingest(
         read, keep = read + keep, []
     gathered = gather(read, index_dir, web or WebSettings())
 
-    old_entries = old_manifest.get("documents", {}) if old_manifest else {}
-    old_skip_entries = old_manifest.get("skipped", {}) if old_manifest else {}
-    keep_origins = {s.location for s in keep + gathered.missing} if reusable else set()
-    carried = {d: e for d, e in old_entries.items() if document_origin(e, d) in keep_origins}
-    unlisted = {s.location for s in gathered.unlisted}  # their pages not fetched: kept
-    carried_skips = {d: e for d, e in old_skip_entries.items() if document_origin(e, d) in
-                     keep_origins or ("://" in d and e.get("origin") in unlisted)}  # fmt: skip
     found, duplicate = identify(gathered.files)
-    skipped = gathered.skipped + duplicate
-    for src in found:  # a document read now replaces a kept one of the same id
-        if src.doc_id in carried:
-            entry = carried.pop(src.doc_id)
-            origin = Source(document_origin(entry, src.doc_id)).label
-            where = os.path.join(origin, entry.get("source", src.doc_id))
-            skipped.append((where, f"erstattet av {src.path}, som har samme dokument-id"))
-        carried_skips.pop(src.doc_id, None)
-    kept = list(gathered.kept)
-    for source in gathered.missing:
-        count = sum(1 for d, e in carried.items() if document_origin(e, d) == source.location)
-        if count:
-            kept.append((source.label, f"finnes ikke; dokumentene herfra ({count}) fra forrige "
-                         "innlesing beholdes (ta kilden ut med --forget)"))  # fmt: skip
-        else:
-            skipped.append((source.label, "finnes ikke"))
-    missing_empty = {s for s in gathered.missing if not any(
-        document_origin(e, d) == s.location for d, e in carried.items())}  # fmt: skip
-    held = [s for s in read if s not in missing_empty] + keep
-    recorded = [s.record() for s in held]
-    dropped = [s.label for s in recorded_sources(old_manifest) if s not in held]
-    labels = [s.label for s in held]
+    carried = carry_over(old_manifest if reusable else None, read, keep, gathered, found)
+    skipped = gathered.skipped + duplicate + carried.skipped
+    recorded = [s.record() for s in carried.held]
+    labels = [s.label for s in carried.held]
+    dropped = [s.label for s in recorded_sources(old_manifest) if s not in carried.held]
 
-    known_now = {d: e["hash"] for d, e in {**carried, **carried_skips}.items()}
+    known_now = {d: e["hash"] for d, e in {**carried.documents, **carried.skips}.items()}
     known_now.update({c.doc_id: c.digest for c in found})
     known_now.update({url: "" for url in gathered.web_skips})
     if _unchanged(old_manifest, settings, recorded, known_now, index_dir):
@@ -145,11 +121,15 @@ def run_ingest(
             skipped=skipped,
             seconds=time.perf_counter() - started,
             generation=old_manifest["generation"],
-            kept=kept,
+            kept=carried.kept,
             sources=labels,
         )
 
     old = _reusable_index(index_dir, old_manifest, settings)
+    if old is None and keep:  # the generation cannot be loaded (damaged): read them all
+        return run_ingest(read + keep, index_dir, model_name, embedder_factory, progress,
+                          chunk_tokens, overlap, allow_removals=allow_removals,
+                          max_removed_share=max_removed_share, web=web)  # fmt: skip
     embedders: list[Embedder] = []  # made on first need: carried or unchanged documents need none
 
     def embedder() -> Embedder:
@@ -182,10 +162,10 @@ def run_ingest(
                 vectors_out.append(vector)
                 sentence_vectors_out.append(sentence_vectors)
 
-        for doc_id, entry in carried.items():
+        for doc_id, entry in carried.documents.items():
             if doc_id in kept_chunks:
-                reuse(doc_id, {**entry, "origin": document_origin(entry, doc_id)})
-        skips.update({d: {**e, "origin": document_origin(e, d)} for d, e in carried_skips.items()})
+                reuse(doc_id, entry)
+        skips.update(carried.skips)
         from .readers import read_document  # the parsers: only when something is to be read
 
         for src in found:
@@ -233,9 +213,10 @@ def run_ingest(
                 "Ingen dokumenter kunne leses inn, så indeksen er ikke endret."
                 + (f" Hoppet over:{listing}" if listing else " Fant ingen filer å lese.")
             )
-        removed = sorted(set(old_entries) - set(documents))
+        before = old_manifest.get("documents", {}) if old_manifest else {}
+        removed = sorted(set(before) - set(documents))
         if not allow_removals:
-            check_removals(removed, len(old_entries), max_removed_share)
+            check_removals(removed, len(before), max_removed_share)
         todo = [i for i, v in enumerate(vectors_out) if v is None]
         embedded_sentences = 0
         if todo:
@@ -280,7 +261,7 @@ def run_ingest(
         added=added,
         changed=changed,
         removed=removed,
-        kept=kept,
+        kept=carried.kept,
         sources=labels,
         dropped_sources=dropped,
     )

@@ -256,6 +256,16 @@ def test_an_index_from_before_sources_were_recorded_keeps_the_second_folder(proj
     )
 
 
+def test_a_damaged_index_reads_the_kept_sources_too(project, capsys):
+    assert _cli(capsys, "corpus", "more-documents")[0] == 0
+    index_dir = project / "index"
+    vectors = index_dir / (index_dir / CURRENT).read_text().strip() / "sentences.npy"
+    vectors.write_bytes(b"\0" * vectors.stat().st_size)  # same size, wrong checksum
+    code, out, _ = _cli(capsys, "more-documents")  # corpus is kept, but cannot be reused
+    assert code == 0 and "bygd på nytt" in out and "Fjernet" not in out
+    assert _documents() == {"a.md", "b.md", "c.md"}
+
+
 def test_plan_sources_rules(tmp_path):
     corpus, more, old = (parse_source(str(tmp_path / n)) for n in ("corpus", "more", "old"))
     config = load_sources_config(tmp_path / "none.toml")

@@ -415,7 +415,7 @@ def test_the_pace_obeys_crawl_delay_and_the_concurrency(site, tmp_path):
     site.page("/sitemap.xml", _urlset(f"{b}/om-trd30", f"{b}/ny-side"), kind="application/xml")
     _ingest(site, tmp_path / "index")
     times = [r["at"] for r in site.requests]  # robots.txt, sitemap, two pages
-    assert len(times) == 4 and all(b - a >= 0.95 for a, b in zip(times, times[1:], strict=False))
+    assert len(times) == 4 and all(b - a >= 0.8 for a, b in zip(times, times[1:], strict=False))
 
     site.requests.clear()
     site.page("/robots.txt", "User-agent: *\nDisallow:\n", kind="text/plain")
