@@ -16,7 +16,10 @@ changed). The shipped corpus answers few of the development questions; --docs
 ../shared/eval/dev2/docs ../shared/eval/norquad-dev/docs makes most of them answerable.
 
 Every user is an asyncio task (all sharing one httpx connection pool), asking in a
-closed loop: a question, its answer, --think seconds, the next question. The questions
+closed loop: a question, its answer, a pause, the next question. The pause is drawn from
+an exponential distribution with mean --think seconds (people read and think for
+different times), and with --think the users start at random moments within one mean
+pause rather than all at once. The questions
 are those of the three development sets in ../shared/eval (dev-questions.jsonl,
 dev2/questions.jsonl, norquad-dev/questions.jsonl), shuffled with --seed; each user starts
 at its own place in that list. The routes:
@@ -328,6 +331,12 @@ async def user(number: int, users: int, args, ask, client, questions, base: dict
     position = number * len(questions) // users
     asked = 0
     session = {**base, "hash": uuid.uuid4().hex[:11]}
+    # People think for different times and do not start together: each user's pause is
+    # drawn from an exponential distribution with mean --think, and its first question
+    # comes at a random moment within one mean pause (seeded, so runs repeat).
+    rng = random.Random(args.seed * 1000 + number)
+    if args.think:
+        await asyncio.sleep(rng.uniform(0, args.think))
     while True:
         if asked and asked % args.conversation == 0:
             session = {**base, "hash": uuid.uuid4().hex[:11]}  # a new visitor
@@ -336,7 +345,7 @@ async def user(number: int, users: int, args, ask, client, questions, base: dict
         asked += 1
         outcome = await one_request(ask, client, question, session, args.timeout)
         results.append(outcome)
-        pause = args.think
+        pause = rng.expovariate(1 / args.think) if args.think else 0.0
         if outcome.error is not None and outcome.error != "timeout":
             pause = max(pause, outcome.retry_after or ERROR_PAUSE)
         if pause:
