@@ -252,7 +252,9 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     chat = build_app(bot, queue_size=queue_size, concurrency=concurrency)
     embed = build_app(bot, compact=True, queue_size=queue_size, concurrency=concurrency)
     staff = build_search_app(bot, queue_size=queue_size)
-    server = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url=None)
+    # /openapi.json describes our API (ask, search, health), not Gradio's internal routes.
+    server = FastAPI(title=f"{TITLE} API", docs_url=None, redoc_url=None,
+                     openapi_url="/openapi.json")  # fmt: skip
     # The last added runs first: the access log; the headers (on every reply); every
     # error reply into bokmål; the body limit, which refuses an oversized body before
     # anything reads it; the gate (hosts, routes, CORS, sound queue calls, the rate);

@@ -38,7 +38,7 @@ from .replies import error_reply, wants_html
 
 logger = logging.getLogger("trd30.gate")
 OWN_ROUTES = {"/api/ask": {"POST"}, "/api/search": {"POST"}, "/healthz": {"GET"},
-              "/gradio.js": {"GET"}, "/admin/": {"GET"}}  # fmt: skip
+              "/gradio.js": {"GET"}, "/admin/": {"GET"}, "/openapi.json": {"GET"}}  # fmt: skip
 LIMITED = ("/api/", "/admin/")  # the per-client rate applies here (guessing a token, too)
 PRIVATE = ("/admin/",)  # never readable across origins, whatever the embedding sites
 # What Gradio's page, its web component and gradio_client request, per view (measured by

@@ -277,3 +277,9 @@ def test_the_search_filter_follows_the_generation_serving_now():
     assert update.value == "b.md"
     changing.titles = {"a.md": "Første"}  # and took it away again
     assert refresh("b.md").value == ""
+
+
+def test_openapi_describes_our_api_and_not_gradios_routes(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert set(paths) == {"/api/ask", "/api/search", "/healthz"}
+    assert client.get("/embed/openapi.json").status_code == 404
