@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import html
 import re
+import tomllib
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from .answer import Answer, Citation
@@ -21,9 +23,10 @@ from .text import MAX_QUESTION_CHARS
 
 ECHO_CHARS = MAX_QUESTION_CHARS  # of a question shown back in the chat
 ERROR_TEXT = "Beklager, noe gikk galt. Prøv igjen om litt."
-SOURCES_HEADING = "Kilder"
-MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august",
-          "september", "oktober", "november", "desember")  # fmt: skip
+# The chat's own words around an answer ("Kilder", "sist oppdatert", months) per language.
+WORDS = tomllib.loads((Path(__file__).resolve().parent / "data" / "page_words.toml")
+                      .read_text("utf-8"))  # fmt: skip
+SOURCES_HEADING = WORDS["nb"]["sources"]
 
 # Control characters (but tab and newline) and lone surrogates cannot be shown or sent.
 _UNSHOWABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -63,31 +66,39 @@ def answer_html(answer: Answer) -> str:
         parts.append(f'<p class="trd-merknad">{escape_text(answer.notice)}</p>')
     parts.append("</div>")
     if answer.citations:
-        parts.append(sources_html(answer.citations))
+        parts.append(sources_html(answer.citations, answer.language))
     return "".join(parts)
 
 
-def sources_html(citations: tuple[Citation, ...]) -> str:
-    """Numbered sources, each a <details> that opens on the passage, quote marked."""
-    items = "".join(f"<li>{source_html(c)}</li>" for c in citations)
-    return (f'<div class="trd-kilder"><p class="trd-kilder-tittel">{SOURCES_HEADING}</p>'
-            f"<ol>{items}</ol></div>")  # fmt: skip
+def _words(language: str) -> dict:
+    return WORDS.get(language) or WORDS["nb"]
 
 
-def source_html(citation: Citation) -> str:
+def sources_html(citations: tuple[Citation, ...], language: str = "nb") -> str:
+    """Numbered sources, each a <details> that opens on the passage, quote marked; the
+    heading and source facts in `language`, the answer's."""
+    items = "".join(f"<li>{source_html(c, language)}</li>" for c in citations)
+    heading = html.escape(_words(language)["sources"])
+    return (f'<div class="trd-kilder" lang="{html.escape(language)}">'
+            f'<p class="trd-kilder-tittel">{heading}</p><ol>{items}</ol></div>')  # fmt: skip
+
+
+def source_html(citation: Citation, language: str = "nb") -> str:
     """The source line "[n] «Title» · section · sist oppdatert …", opening on the passage."""
     chunk = citation.passage.chunk
-    label = f"[{citation.n}] {source_label(chunk)}"
+    label = f"[{citation.n}] {source_label(chunk, language)}"
     lang = f' lang="{html.escape(chunk.lang)}"' if chunk.lang else ""
     passage = passage_html(chunk.text, citation.quotes)
     return (f"<details><summary>{label}</summary><blockquote{lang}>{passage}</blockquote>"
             f"</details>{link_html(chunk.url)}")  # fmt: skip
 
 
-def source_label(chunk) -> str:
+def source_label(chunk, language: str = "nb") -> str:
     """«Title» · section · side N · sist oppdatert 12. august 2022, escaped."""
-    facts = [chunk.section, f"side {chunk.page}" if chunk.page else "",
-             f"sist oppdatert {format_date(chunk.updated)}" if chunk.updated else ""]  # fmt: skip
+    words = _words(language)
+    facts = [chunk.section, f"{words['page']} {chunk.page}" if chunk.page else "",
+             f"{words['updated']} {format_date(chunk.updated, language)}"
+             if chunk.updated else ""]  # fmt: skip
     label = f"<strong>«{escape_text(chunk.title or chunk.doc_id)}»</strong>"
     return label + "".join(f" · {escape_text(fact)}" for fact in facts if fact)
 
@@ -118,13 +129,14 @@ def link_html(url: str | None) -> str:
     return f'<a class="trd-lenke" href="{href}" rel="noopener">{escape_text(url)}</a>'
 
 
-def format_date(updated: str) -> str:
-    """An ISO date as "12. august 2022"; anything else as given."""
+def format_date(updated: str, language: str = "nb") -> str:
+    """An ISO date as "12. august 2022" ("12 August 2022"); anything else as given."""
     try:
         day = date.fromisoformat((updated or "").strip()[:10])
     except ValueError:
         return updated
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+    words = _words(language)
+    return words["date"].format(day=day.day, month=words["months"][day.month - 1], year=day.year)
 
 
 _WORD = re.compile(r"\w+(?:[.,]\d+)?%?")

@@ -421,3 +421,19 @@ def test_a_restart_never_replaces_an_index_it_cannot_read(tmp_path, monkeypatch,
     err = capsys.readouterr().err.strip()
     assert err.startswith("Feil: ") and "på nytt" in err
     assert sorted(p.name for p in settings.index_dir.iterdir()) == before  # nothing rebuilt
+
+
+def test_the_sources_block_speaks_the_answers_language():
+    from bot.chat import format_date, sources_html
+
+    assert format_date("2022-08-12", "en") == "12 August 2022"
+    assert format_date("2022-08-12", "nn") == "12. august 2022"
+    assert format_date("ikke en dato", "en") == "ikke en dato"
+    passage = Passage(chunk("KSF er en modell.", page=3), 0, 1.0, 1.0, 1.0, 1, 1)
+    citation = Citation(1, passage, ((0, 5),))
+    english = Page(sources_html((citation,), "en"))
+    assert "Sources" in english.text and "page 3" in english.text
+    assert "last updated 12 August 2022" in english.text
+    assert ("div", {"class": "trd-kilder", "lang": "en"}) in english.tags
+    nynorsk = Page(sources_html((citation,), "nn")).text
+    assert "Kjelder" in nynorsk and "sist oppdatert 12. august 2022" in nynorsk
