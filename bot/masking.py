@@ -48,7 +48,10 @@ _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)")
 _PERSON_CANDIDATE = re.compile(r"(?<!\d)\d{6}[\s.-]?\d{5}(?!\d)")
 _DATE_SHAPED = re.compile(r"[0-7]\d[01]\d")
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?(?:47[\s-]?)?(?:\d[\s-]?){7}\d(?!\w)")
-_DIGIT_RUN = re.compile(r"(?<!\d)\d+(?:[ .-]\d+)*(?!\d)")
+# Digits standing alone (not part of a name such as "gen-20261201T2358"), in groups
+# joined by one space, dot or dash.
+_DIGIT_RUN = re.compile(r"(?<!\w)\d+(?:[ .-]\d+)*(?!\w)")
+MAX_PHONE_DIGITS = 15  # E.164; a longer run (a card number) is no phone number
 
 
 @dataclass(frozen=True)
@@ -140,9 +143,17 @@ def _person_numbers(text: str) -> Spans:
 
 
 def _phones(text: str) -> Spans:
-    yield from (m.span() for m in _PHONE.finditer(text))
     if not any(c.isdigit() for c in text):
         return
+    too_long = [m.span() for m in _DIGIT_RUN.finditer(text)
+                if sum(c.isdigit() for c in m.group()) > MAX_PHONE_DIGITS]  # fmt: skip
+    for start, end in _phone_candidates(text):
+        if not any(a <= start and end <= b for a, b in too_long):
+            yield start, end
+
+
+def _phone_candidates(text: str) -> Spans:
+    yield from (m.span() for m in _PHONE.finditer(text))
     for m in PhoneNumberMatcher(text, REGION, leniency=Leniency.VALID):
         if sum(c.isdigit() for c in m.raw_string) >= 8:  # not a 5-digit service number
             yield m.start, m.end
@@ -164,14 +175,19 @@ def _addresses(text: str) -> Spans:
 @cache
 def _address_pattern() -> re.Pattern:
     street = personal_data()["street"]
-    endings = "|".join(re.escape(e) for e in sorted(street["endings"], key=len, reverse=True))
-    words = "|".join(re.escape(w) for w in sorted(street["words"], key=len, reverse=True))
+    endings = _alternatives(street["endings"])
+    words, named = (_alternatives(street[key]) for key in ("words", "named_words"))
     name = r"(?:[A-ZÆØÅ][\w'.-]*|[\w'-]+s)"  # "Olav", "Tryggvasons", "kongens"
     one_word = rf"\b[^\W\d_][\w'-]*(?i:{endings})\.?"  # "Storgata", "byåsveien"
-    apart = rf"\b{name}(?:\s+{name}){{0,2}}\s+(?i:{words})(?!\w)"  # "Kongens gate"
+    names = rf"\b(?:{name}\s+){{0,2}}"  # "Olav Tryggvasons gate"
+    apart = rf"{names}(?:[^\W\d_][\w'-]*\s+(?i:{words})|{name}\s+(?i:{named}))(?!\w)"
     house = r"\s+\d{1,4}(?:\s?[A-Ha-h](?!\w))?(?:\s?-\s?\d{1,4})?(?![\d,.]\d)"
     postal = r"(?:,?\s+\d{4}\s+[A-ZÆØÅ][\w-]*)?"  # ", 7011 Trondheim"
     return re.compile(rf"(?:{apart}|{one_word}){house}{postal}")
+
+
+def _alternatives(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 def _digit_runs(text: str) -> Spans:
