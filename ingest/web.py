@@ -38,6 +38,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from .errors import IndexWriteError
 from .sources import MAX_FILE_BYTES
 
 MIRROR = ".web"
@@ -107,7 +108,18 @@ def mirror_folder(index_dir: Path, url: str) -> Path:
 
 
 def sync_site(url: str, root: Path, settings: WebSettings) -> SiteSync:
-    """Bring the mirror in `root` up to date with the web source `url` (see the module)."""
+    """Bring the mirror in `root` up to date with the web source `url` (see the module);
+    a mirror that cannot be written is an `IndexWriteError`."""
+    try:
+        return _sync(url, root, settings)
+    except OSError as err:
+        raise IndexWriteError(
+            f"Kunne ikke lagre sidene fra {url} i {root} ({err.strerror or err}). Indeksen er "
+            "uendret. Sjekk ledig plass og skrivetilgang, og prøv igjen."
+        ) from err
+
+
+def _sync(url: str, root: Path, settings: WebSettings) -> SiteSync:
     from .fetch import FAILED, NOT_MODIFIED, OK, Fetcher
 
     root.mkdir(parents=True, exist_ok=True)

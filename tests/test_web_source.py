@@ -486,3 +486,14 @@ def test_mirror_paths_stay_inside_and_are_never_hidden():
     taken.add("a.no/om.html")
     assert _free_path("https://a.no/om", ".html", taken) != "a.no/om.html"
     assert http_date(MODIFIED) == "2024-03-12" and http_date("i går") == ""
+
+
+def test_a_mirror_that_cannot_be_written_is_one_clear_error(site, tmp_path, capsys):
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    (index_dir / ".web").write_text("not a folder")
+    assert main([f"{site.base}/sitemap.xml", "--index", str(index_dir), "--model", "hash",
+                 "--quiet"]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert err.startswith(f"Feil: Kunne ikke lagre sidene fra {site.base}/sitemap.xml i ")
+    assert "Traceback" not in err
