@@ -5,7 +5,7 @@ the chat, and the traceback goes to the server log. `chat_messages` turns the
 conversation into chat messages (HTML from `bot.chat`, with everything from the asker
 or the documents escaped). `build_app` returns the Gradio Blocks; `create_server` mounts
 them on a FastAPI app that serves the page as lang="nb"; `main` reads the settings,
-builds the index from corpus/ on first start and runs the server.
+builds the index from the sources in sources.toml on first start and runs the server.
 
 It does not answer, search or ingest anything itself. Gradio, FastAPI and the model are
 imported only when an app is built, so `import app` stays fast.
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("trd30.app")
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+SOURCES = Path(__file__).resolve().parent / "sources.toml"  # corpus/ and any web sources
 TITLE = "TRD3.0-boten"
 INTRO = (
     "# TRD3.0-boten\n"
@@ -312,19 +312,22 @@ def _gradio_frontend() -> Path:
 
 
 def load_bot(index_dir: Path, settings: Settings) -> Bot:
-    """The bot on `index_dir`, which is built from corpus/ first if no index was ever
-    written there."""
+    """The bot on `index_dir`, which is built from the sources in sources.toml first if
+    no index was ever written there."""
     from bot.service import Bot
     from ingest.embedding import load_embedder
     from ingest.index import never_built
-    from ingest.pipeline import run_ingest
+    from ingest.sourceconfig import load_sources_config
+    from ingest.sourceplan import configured_ingest
 
-    # Only an index folder that never held an index is built from corpus/; one that holds
-    # an index it cannot read is reported (Bot.load raises), never replaced.
+    # Only an index folder that never held an index is built; one that holds an index it
+    # cannot read is reported (Bot.load raises), never replaced.
     if never_built(index_dir):
-        logger.info("Fant ingen indeks i %s, så den bygges fra %s …", index_dir, CORPUS)
+        config = load_sources_config(SOURCES)
+        logger.info("Fant ingen indeks i %s, så den bygges fra kildene i %s …",
+                    index_dir, SOURCES)  # fmt: skip
         embedder = partial(load_embedder, settings.model, settings.model_cache)
-        report = run_ingest([CORPUS], index_dir, settings.model, embedder)
+        report = configured_ingest(config, index_dir, settings.model, embedder)
         logger.info("Indeksen er bygd: %d dokumenter, %d tekstbiter (%.1f s)",
                     report.documents, report.chunks, report.seconds)  # fmt: skip
     bot = Bot.load(index_dir, settings.model_cache)
@@ -345,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     parser = NorwegianArgumentParser(prog="python app.py", description="Start TRD3.0-boten.")
     parser.add_argument("--index", type=Path, default=settings.index_dir,
-                        help="indeksmappe (bygges fra corpus/ hvis den er tom)")  # fmt: skip
+                        help="indeksmappe (bygges fra sources.toml hvis den er tom)")  # fmt: skip
     parser.add_argument("--host", default="127.0.0.1", help="adressen serveren lytter på")
     parser.add_argument("--port", type=int, default=7860, help="porten serveren lytter på")
     parser.add_argument("--root-path", default=settings.root_path,

@@ -437,3 +437,14 @@ def test_the_sources_block_speaks_the_answers_language():
     assert ("div", {"class": "trd-kilder", "lang": "en"}) in english.tags
     nynorsk = Page(sources_html((citation,), "nn")).text
     assert "Kjelder" in nynorsk and "sist oppdatert 12. august 2022" in nynorsk
+
+
+def test_the_first_start_builds_from_the_sources_in_sources_toml(tmp_path, monkeypatch):
+    sources = tmp_path / "sources.toml"
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "a.md").write_text("# Egen\n\nEt eget dokument om KSF.\n", "utf-8")
+    sources.write_text('sources = ["mine"]\n', "utf-8")
+    monkeypatch.setattr(app, "SOURCES", sources)
+    settings = Settings(index_dir=tmp_path / "index", model=HASH_MODEL, model_cache=tmp_path)
+    bot = app.load_bot(settings.index_dir, settings)
+    assert bot.documents() == {"a.md": "Egen"}
