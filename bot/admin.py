@@ -80,7 +80,9 @@ def admin_router(bot, token: str | None, stale_months: int = STALE_MONTHS,
 def admin_page(manifest: dict, generation: str, stale_months: int, today: dt.date) -> str:
     """The whole page, every value from the manifest escaped."""
     documents = manifest.get("documents") or {}
-    skipped = manifest.get("skipped") or {}
+    skipped = manifest.get("skipped_files")  # every file the last ingest skipped
+    if skipped is None:  # an index from before: the documents that could not be read
+        skipped = list((manifest.get("skipped") or {}).values())
     limit = _months_before(today, stale_months)
     rows, stale = [], 0
     for doc_id, doc in sorted(
@@ -102,9 +104,8 @@ def admin_page(manifest: dict, generation: str, stale_months: int, today: dt.dat
             f"<td>{_e(_when(doc.get('ingested') or manifest.get('created')))}</td>"
             f"<td>{mark}</td></tr>"
         )
-    skips = "".join(f"<tr><td>{_e(item.get('source') or name)}</td>"
-                    f"<td>{_e(item.get('reason'))}</td></tr>"
-                    for name, item in sorted(skipped.items()))  # fmt: skip
+    skips = "".join(f"<tr><td>{_e(item.get('source'))}</td><td>{_e(item.get('reason'))}</td></tr>"
+                    for item in sorted(skipped, key=lambda i: str(i.get("source"))))  # fmt: skip
     skipped_html = (
         f"<table><caption>{len(skipped)} filer ble hoppet over</caption><thead><tr>"
         '<th scope="col">Fil</th><th scope="col">Grunn</th></tr></thead>'

@@ -35,7 +35,8 @@ MANIFEST_CHECKSUM = "manifest_crc32"
 # What loading and ingest read from a manifest, and the type each must have.
 REQUIRED_FIELDS = {"format_version": int, "generation": str, "model": str, "dimension": int,
                    "files": dict, "doc_order": list, "faiss": dict}  # fmt: skip
-OPTIONAL_FIELDS = {"documents": dict, "skipped": dict, "chunks": int, "sentences": int}
+OPTIONAL_FIELDS = {"documents": dict, "skipped": dict, "chunks": int, "sentences": int,
+                   "skipped_files": list}  # fmt: skip
 SKIP_FIELDS = ("hash", "source", "reason")
 
 

@@ -25,6 +25,8 @@ The manifest records, besides the settings and checksums (`ingest.index`):
                   "ingested": ISO time (UTC) its content was last read and embedded}}
     "skipped":   {doc_id or URL: {"hash", "source" (the file's path or the URL), "reason",
                   "origin"}}   what was found but not indexed, with the reason in bokmål
+    "skipped_files": [{"source", "reason"}]   everything the run skipped, files that could
+                  not be opened too (links, sockets, too big): the admin view lists them
 """
 
 from __future__ import annotations
@@ -240,6 +242,8 @@ def run_ingest(
             "sources": recorded,
             "documents": documents,
             "skipped": skips,
+            # every file or page this run skipped, with why (the admin view lists them)
+            "skipped_files": [{"source": str(p), "reason": str(r)} for p, r in skipped],
             "chunks": len(chunks),
         }
         sentence_matrix = np.concatenate(

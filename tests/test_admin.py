@@ -29,6 +29,7 @@ def bot(tmp_path_factory):
     )
     (docs / "udatert.md").write_text("---\ntitle: Udatert\n---\n\nUten dato.\n")
     (docs / "tom.md").write_text("---\ntitle: Tom\n---\n\n")
+    (docs / "borte.md").symlink_to(docs / "finnes-ikke.md")  # skipped before it is read
     run_ingest([docs], root / "index", "hash", HashEmbedder)
     return Bot.load(root / "index", root / "cache")
 
@@ -96,5 +97,6 @@ def test_old_and_undated_documents_are_marked_and_skipped_files_listed(bot):
     assert "Mangler dato" in rows["Udatert"]
     assert "1 eldre enn 12 måneder (før 2025-12-01)" in page
     assert "tom.md" in page and "ingen tekst igjen etter rensing" in page
+    assert "borte.md" in page and "2 filer ble hoppet over" in page
     later = admin_page(manifest, "gen-x", 2, dt.date(2026, 12, 31))
     assert "Eldre enn 2 måneder" in later.split("Ny plan")[1].split("</tr>")[0]  # 2026-10-01
