@@ -172,3 +172,13 @@ def _assert_no_secret(folder):
         assert secret.encode() not in data, secret
         if len(_digits(secret)) >= 6:
             assert _digits(secret).encode() not in data, secret
+
+
+@pytest.mark.parametrize("text", ["a" * 65536, "a" * 65536 + "@", "1." * 32768, "ab:" * 20000])
+def test_a_long_text_is_masked_in_about_linear_time(text):
+    import time
+
+    start = time.perf_counter()
+    for kinds in (STORED, LOGGED):
+        mask(text, kinds)
+    assert time.perf_counter() - start < 5  # a quadratic pattern took 25 s per call
