@@ -4,6 +4,7 @@ A rating is "up" or "down"; a reason, when given, is one of the fixed choices in
 (bot/data/feedback.toml); a free text is cut to `MAX_FREE_TEXT` characters (and masked
 by the store before it is written). `check_feedback` normalises a rating and a reason or
 raises `InvalidFeedback`; the store raises `UnknownAnswer` and `StoreUnavailable`.
+`split_reason` reads one "reason" field as a choice or as "Annet" with a free text.
 
 It does not store anything (`bot.store` does) and knows no HTTP beyond the status each
 error suggests.
@@ -78,6 +79,16 @@ def check_feedback(rating: object, reason: object = None) -> tuple[str, str | No
         listed = ", ".join(f"«{c}»" for c in choices)
         raise InvalidFeedback(messages()["bad_reason"].format(reasons=listed))
     return rating.strip().lower(), reason.strip()
+
+
+def split_reason(reason: object) -> tuple[str | None, str | None]:
+    """One "reason" field, as POST /api/feedback takes it, as (choice, free text): one of
+    the choices is that choice; any other text is the last choice ("Annet") and that text."""
+    if not isinstance(reason, str) or not reason.strip():
+        return None, None
+    if reason.strip() in reason_choices():
+        return reason.strip(), None
+    return reason_choices()[-1], reason.strip()
 
 
 @cache

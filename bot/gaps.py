@@ -4,7 +4,8 @@ Read from the store (`bot.store`), as plain frozen dataclasses:
 
 - `unanswered_groups`: the most frequent questions the bot found no answer to (masked,
   as stored), grouped by similarity with `group_similar`, which takes the embedding of
-  the app's own model (texts -> unit vectors) and needs no model of its own;
+  the app's own model (texts -> unit vectors; `CachedEmbed` keeps the vectors between
+  reports) and needs no model of its own;
 - `thumbs_down`: the answers rated down, with the reason and the masked free text;
 - `answer_rate_by_day`: asked, answered, refused and failed per day (UTC), and the rate;
 - `citations`: the current documents cited most, and those never cited;
@@ -38,6 +39,10 @@ SIMILARITY = 0.93
 TOP_GROUPS = 20
 TOP_DOCUMENTS = 20
 MAX_VARIANTS = 5  # other wordings shown per group
+# Wordings embedded per report, most asked first; the rest are grouped only when written
+# alike. The default model embeds a question in about 21 ms, so 500 take some 10 s once,
+# and nothing the next time with `CachedEmbed`.
+MAX_EMBEDDED = 500
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell
 
 
@@ -86,17 +91,39 @@ class CitationReport:
     never: tuple[str, ...]  # current documents no stored answer cited
 
 
+class CachedEmbed:
+    """`embed` remembering the vectors of the last `size` texts it was given, so that
+    showing the report again embeds only the questions asked since."""
+
+    def __init__(self, embed: Embed, size: int = 5000):
+        self.embed, self.size = embed, size
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if new:
+            self._vectors.update(zip(new, np.asarray(self.embed(new), np.float32), strict=True))
+        asked = set(texts)
+        for old in list(self._vectors)[: max(0, len(self._vectors) - self.size)]:
+            if old not in asked:  # the oldest first
+                del self._vectors[old]
+        return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 0))
+
+
 def group_similar(texts: Sequence[str], embed: Embed | None = None,
-                  threshold: float = SIMILARITY) -> list[list[int]]:  # fmt: skip
+                  threshold: float = SIMILARITY,
+                  max_embedded: int = MAX_EMBEDDED) -> list[list[int]]:  # fmt: skip
     """Indexes into `texts`, grouped: the same text (ignoring case and spacing) always,
     and with `embed`, texts whose vectors' cosine with the group's first reaches
-    `threshold`. Largest group first; in a group, the most frequent wording first."""
+    `threshold` (for the `max_embedded` most frequent wordings). Largest group first; in
+    a group, the most frequent wording first."""
     by_text: dict[str, list[int]] = {}
     for i, text in enumerate(texts):
         by_text.setdefault(_normal(text), []).append(i)
     wordings = sorted(by_text.values(), key=len, reverse=True)
     if embed is None or len(wordings) < 2:
         return wordings
+    wordings, rest = wordings[:max_embedded], wordings[max_embedded:]
     vectors = np.asarray(embed([texts[w[0]] for w in wordings]), dtype=np.float32)
     leaders: list[int] = []  # rows of `vectors` that head a group
     groups: list[list[list[int]]] = []
@@ -110,7 +137,7 @@ def group_similar(texts: Sequence[str], embed: Embed | None = None,
         leaders.append(row)
         groups.append([wording])
     merged = [[i for wording in group for i in wording] for group in groups]
-    return sorted(merged, key=len, reverse=True)
+    return sorted(merged + rest, key=len, reverse=True)
 
 
 def unanswered_groups(store: Store, embed: Embed | None = None, limit: int = TOP_GROUPS,

@@ -12,6 +12,7 @@ import pytest
 
 from bot.answer import Answer, Citation
 from bot.gaps import (
+    CachedEmbed,
     DayRate,
     answer_rate_by_day,
     citations,
@@ -77,6 +78,20 @@ def test_similar_questions_are_grouped_by_their_vectors_and_embedded_once():
     assert sorted(map(sorted, groups[1:])) == [[2], [4]]
     assert len(embed.calls) == 1 and len(embed.calls[0]) == 5  # each wording once
     assert len(group_similar(texts, embed, threshold=0.9999)) > 3  # stricter: apart
+
+
+def test_only_the_most_asked_wordings_are_embedded_and_vectors_are_kept():
+    texts = ["Parkering?", "Parkering?", "Parkering her?", "Parkering der?", "Barnehage?"]
+    embed = FakeEmbed()
+    groups = group_similar(texts, embed, threshold=0.9, max_embedded=2)
+    assert embed.calls == [["Parkering?", "Parkering her?"]]
+    assert groups[0] == [0, 1, 2] and sorted(map(sorted, groups[1:])) == [[3], [4]]
+    cached = CachedEmbed(embed)
+    group_similar(texts, cached, threshold=0.9)
+    group_similar([*texts, "Søppel?"], cached, threshold=0.9)
+    assert embed.calls[1:] == [["Parkering?", "Parkering her?", "Parkering der?", "Barnehage?"],
+                               ["Søppel?"]]  # fmt: skip
+    assert np.allclose(cached(["Barnehage?"]), FakeEmbed()(["Barnehage?"]))
 
 
 def test_unanswered_groups_are_masked_counted_and_the_largest_first(store, clock):

@@ -17,7 +17,13 @@ import pytest
 
 from bot import store as store_module
 from bot.answer import Answer, Citation
-from bot.feedback import InvalidFeedback, StoreUnavailable, UnknownAnswer, reason_choices
+from bot.feedback import (
+    InvalidFeedback,
+    StoreUnavailable,
+    UnknownAnswer,
+    reason_choices,
+    split_reason,
+)
 from bot.retrieve import Passage
 from bot.store import DB_NAME, SCHEMA_VERSION, Store
 from ingest.chunking import Chunk
@@ -180,6 +186,13 @@ def test_the_reason_choices_are_bokmal_and_end_with_other():
     choices = reason_choices()
     assert 3 <= len(choices) <= 6 and choices[-1] == "Annet"
     assert "Svaret svarte ikke på spørsmålet" in choices
+
+
+def test_one_reason_field_is_a_choice_or_other_with_a_free_text():
+    assert split_reason(" Kildene passet ikke ") == ("Kildene passet ikke", None)
+    assert split_reason("Den lenka virker ikke") == ("Annet", "Den lenka virker ikke")
+    assert split_reason("") == (None, None) and split_reason(None) == (None, None)
+    assert split_reason(42) == (None, None)
 
 
 def test_a_migration_keeps_the_rows(tmp_path, clock, monkeypatch):
