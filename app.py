@@ -19,12 +19,14 @@ import logging
 import os
 import re
 import sys
+import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.chat import answer_html, error_html, html_to_text, question_html, search_results_html
+from bot.records import Records
 from bot.text import MAX_QUESTION_CHARS
 
 if TYPE_CHECKING:
@@ -76,14 +78,19 @@ WEB = Path(__file__).resolve().parent / "web"  # app.css and app.js, served inli
 Turn = tuple[str, str]  # (the question, the reply as HTML)
 
 
-def respond(bot: Bot, question: str, turns: list[Turn]) -> list[Turn]:
-    """The conversation with `question` and its reply added. Never raises."""
+def respond(bot: Bot, question: str, turns: list[Turn], records: Records | None = None
+            ) -> list[Turn]:  # fmt: skip
+    """The conversation with `question` and its reply added (and kept in `records`).
+    Never raises."""
     question = question if isinstance(question, str) else ""
+    records = records or Records()
     try:
         answer = bot.ask(question, [q for q, _ in turns])
+        answer, _ = records.answered(question, answer)
         reply = answer_html(answer)
     except Exception:
         logger.exception("Klarte ikke å svare på et spørsmål")
+        records.failed(question)
         reply = error_html()
     return [*turns, (question[:KEEP_CHARS], reply)][-MAX_TURNS:]
 
@@ -111,7 +118,8 @@ def status_text(turns: list[Turn]) -> str:
 
 
 def build_app(bot: Bot, compact: bool = False, queue_size: int = QUEUE_SIZE,
-              concurrency: int = CONCURRENCY) -> gr.Blocks:  # fmt: skip
+              concurrency: int = CONCURRENCY,
+              records: Records | None = None) -> gr.Blocks:  # fmt: skip
     """The chat page for `bot`: title, chat, question box and example questions.
 
     `compact` is the embeddable view: a short heading, a lower chat and fewer examples,
@@ -121,7 +129,7 @@ def build_app(bot: Bot, compact: bool = False, queue_size: int = QUEUE_SIZE,
     gr = _gradio()
 
     def ask(question: str, turns: list[Turn]):
-        turns = respond(bot, question, turns)
+        turns = respond(bot, question, turns, records)
         return "", chat_messages(turns), turns, status_text(turns)
 
     def clear():
@@ -221,7 +229,8 @@ def build_search_app(bot: Bot, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
 def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] = (),
                   allowed_hosts: Sequence[str] = (), rate_limit: int = 60,
                   queue_size: int = QUEUE_SIZE, concurrency: int = CONCURRENCY,
-                  admin_token: str | None = None, stale_months: int = 12) -> FastAPI:  # fmt: skip
+                  admin_token: str | None = None, stale_months: int = 12,
+                  store=None, metrics=None) -> FastAPI:  # fmt: skip
     """The web server: the chat at "/", the embeddable chat at "/embed/", staff search at
     "/sok/", the JSON API and /healthz, all in bokmål and with no fonts or scripts from
     elsewhere.
@@ -230,16 +239,20 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     `frame_ancestors` the origins allowed to embed the chat in a frame (and the only
     ones CORS lets read a reply); `allowed_hosts` the Host names it answers to (default
     the loopback names); `rate_limit` the /api/* calls per minute per client (0: none);
-    `admin_token` opens /admin/ (bot.admin), closed without one.
+    `admin_token` opens /admin/ (bot.admin), closed without one, and guards /metrics;
+    `store` (bot.store) keeps each question and its feedback, `metrics` (bot.metrics)
+    counts them.
     """
     gr = _gradio()
-    from fastapi import FastAPI
+    from fastapi import FastAPI, Response
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
 
-    from bot.admin import admin_router
+    from bot.admin import admin_router, authorised
     from bot.api import api_router
+    from bot.gaps import CachedEmbed
     from bot.gate import DEFAULT_HOSTS, Gate, RateLimit, View
+    from bot.metrics import MetricsMiddleware, create_metrics, render_metrics
     from bot.replies import NorwegianErrors
     from bot.webpage import (
         BodyLimit,
@@ -249,8 +262,11 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
         web_component_router,
     )
 
-    chat = build_app(bot, queue_size=queue_size, concurrency=concurrency)
-    embed = build_app(bot, compact=True, queue_size=queue_size, concurrency=concurrency)
+    metrics = metrics or create_metrics()
+    records = Records(store, metrics)
+    chat = build_app(bot, queue_size=queue_size, concurrency=concurrency, records=records)
+    embed = build_app(bot, compact=True, queue_size=queue_size, concurrency=concurrency,
+                      records=records)  # fmt: skip
     staff = build_search_app(bot, queue_size=queue_size)
     # /openapi.json describes our API (ask, search, health), not Gradio's internal routes.
     server = FastAPI(title=f"{TITLE} API", docs_url=None, redoc_url=None,
@@ -270,8 +286,21 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     server.add_middleware(NorwegianErrors, root_path=root_path)
     server.add_middleware(SecurityHeaders, frame_ancestors=list(frame_ancestors))
     server.add_middleware(PrivateAccessLog)
-    server.include_router(api_router(bot, concurrency=concurrency, waiting=queue_size))
-    server.include_router(admin_router(bot, admin_token, stale_months))
+    server.add_middleware(MetricsMiddleware, metrics=metrics)  # counts every reply
+    server.include_router(api_router(bot, concurrency=concurrency, waiting=queue_size,
+                                     records=records))  # fmt: skip
+    group_by = CachedEmbed(lambda texts: bot.embed_queries(texts))  # content gaps
+    server.include_router(admin_router(bot, admin_token, stale_months, store=store,
+                                       embed=group_by))  # fmt: skip
+
+    def prometheus(request):  # a plain Starlette endpoint: it is given the request
+        if admin_token and not authorised(request, admin_token):
+            return JSONResponse({"detail": "Oppgi tilgangsnøkkelen (TRD30_ADMIN_TOKEN)."}, 401,
+                                headers={"content-language": "nb"})  # fmt: skip
+        body, content_type = render_metrics(metrics)
+        return Response(body, media_type=content_type)
+
+    server.add_route("/metrics", prometheus, methods=["GET"], include_in_schema=False)
 
     @server.exception_handler(RequestValidationError)
     async def invalid_request(request, exc):  # pydantic's English details stay in the log
@@ -356,8 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frame-ancestors", default=" ".join(settings.frame_ancestors),
                         help="nettsteder som kan bygge inn chatten, mellomromsdelt")  # fmt: skip
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    from bot.metrics import log_handler
     from bot.privacy import install_log_masking
+
+    # text or JSON lines (TRD30_LOG_FORMAT); masked either way
+    logging.basicConfig(level=logging.INFO, handlers=[log_handler(settings.log_format)])
 
     install_log_masking()  # every record, whoever logs it, is masked on its way out
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG
@@ -369,7 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         origins = parse_origins(args.frame_ancestors)
         root_path = normalise_root_path(args.root_path)
+        started = time.perf_counter()
         bot = load_bot(args.index, settings)
+        loaded_s = time.perf_counter() - started
     except (IngestError, ValueError) as err:
         print(f"Feil: {err}", file=sys.stderr)
         return 2
@@ -380,10 +414,21 @@ def main(argv: list[str] | None = None) -> int:
     hosts = list(settings.allowed_hosts or DEFAULT_HOSTS)
     if args.host not in ("0.0.0.0", "::", "") and args.host not in hosts:
         hosts.append(args.host)
+    from bot.metrics import IndexState, create_metrics
+    from bot.store import Store
+
+    # Questions (masked) and feedback; a folder it cannot write is logged, never fatal.
+    store = Store(settings.data_dir, settings.retention_days)
+    metrics = create_metrics()
+    metrics.model_load_seconds.set(loaded_s)
+    metrics.watch(index=lambda: IndexState(bot.index.generation,
+                                           len(bot.index.manifest.get("documents", {})),
+                                           len(bot.index.chunks)),
+                  store_available=lambda: store.available)  # fmt: skip
     server = create_server(bot, root_path, origins, hosts, settings.rate_limit,
                            settings.queue_size or QUEUE_SIZE,
                            settings.concurrency or CONCURRENCY, settings.admin_token,
-                           settings.stale_months)  # fmt: skip
+                           settings.stale_months, store, metrics)  # fmt: skip
     logger.info("TRD3.0-boten: http://%s:%d%s/", args.host, args.port, root_path)
     # uvicorn's access log would store visitors' IP addresses; ours masks them.
     # log_config=None: uvicorn's loggers go through the root's masking handler.

@@ -21,7 +21,10 @@ import html
 import secrets
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from .admin_gaps import EXPORTS, gaps_html, reports
+from .gaps import to_csv
 
 STALE_MONTHS = 12
 NO_FRAMES = {"content-security-policy": "frame-ancestors 'none'", "x-frame-options": "DENY",
@@ -59,25 +62,44 @@ def authorised(request: Request, token: str) -> bool:
 
 
 def admin_router(bot, token: str | None, stale_months: int = STALE_MONTHS,
-                 today=dt.date.today) -> APIRouter:  # fmt: skip
-    """GET /admin/ over `bot`, open only with `token`."""
+                 today=dt.date.today, store=None, embed=None) -> APIRouter:  # fmt: skip
+    """GET /admin/ over `bot`, open only with `token`; with `store` (bot.store), its
+    content gaps too (questions grouped by `embed`, the model's query embedding)."""
     router = APIRouter()
 
-    @router.get("/admin/", include_in_schema=False)
-    def admin(request: Request):
+    def refused(request: Request):
         if not token:
             return JSONResponse({"detail": CLOSED}, 403, headers=NO_FRAMES)
         if not authorised(request, token):
             return JSONResponse({"detail": ASK}, 401,
                                 headers={**NO_FRAMES, "www-authenticate": REALM})  # fmt: skip
+        return None
+
+    @router.get("/admin/", include_in_schema=False)
+    def admin(request: Request):
+        if (refusal := refused(request)) is not None:
+            return refusal
         bot.reload_if_changed()
-        page = admin_page(bot.index.manifest, bot.index.generation, stale_months, today())
+        manifest = bot.index.manifest
+        gaps = gaps_html(store, embed, (manifest.get("documents") or {}).keys())
+        page = admin_page(manifest, bot.index.generation, stale_months, today(), gaps)
         return HTMLResponse(page, headers=NO_FRAMES)
+
+    @router.get("/admin/eksport/{name}.csv", include_in_schema=False)
+    def export(name: str, request: Request):
+        if (refusal := refused(request)) is not None:
+            return refusal
+        if name not in EXPORTS or store is None:
+            return JSONResponse({"detail": "Fant ikke eksporten."}, 404, headers=NO_FRAMES)
+        rows = reports(store, embed, (bot.index.manifest.get("documents") or {}).keys())[name]
+        headers = {**NO_FRAMES, "content-disposition": f'attachment; filename="{name}.csv"'}
+        return Response(to_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
 
     return router
 
 
-def admin_page(manifest: dict, generation: str, stale_months: int, today: dt.date) -> str:
+def admin_page(manifest: dict, generation: str, stale_months: int, today: dt.date,
+               gaps: str = "") -> str:  # fmt: skip
     """The whole page, every value from the manifest escaped."""
     documents = manifest.get("documents") or {}
     skipped = manifest.get("skipped_files")  # every file the last ingest skipped
@@ -130,7 +152,7 @@ def admin_page(manifest: dict, generation: str, stale_months: int, today: dt.dat
         '<th scope="col">Tittel</th><th scope="col">Kilde</th><th scope="col">Dato</th>'
         '<th scope="col">Tekstbiter</th><th scope="col">Sist lest inn</th>'
         f'<th scope="col">Merknad</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
-        f"<h2>Hoppet over ved siste innlesing</h2>{skipped_html}"
+        f"<h2>Hoppet over ved siste innlesing</h2>{skipped_html}{gaps}"
         "</main></body></html>"
     )
 

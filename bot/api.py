@@ -1,7 +1,8 @@
 """The JSON API for integrations: ask, search and a health check, over one `Bot`.
 
     POST /api/ask     {"question": "...", "history": ["earlier question", ...]?}
-                      -> the same JSON as `python -m bot ask --json`
+                      -> the same JSON as `python -m bot ask --json`, and its "id"
+    POST /api/feedback {"id": "...", "rating": "up"|"down", "reason": "..."?} -> {"ok": true}
     POST /api/search  {"query": "...", "k": 10?, "doc_id": "..."?} -> {"query", "passages"}
     GET  /healthz     -> {"status", "generation", "documents", "chunks", "model"}
 
@@ -20,6 +21,8 @@ from contextlib import contextmanager
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
+from .feedback import FeedbackError
+from .records import Records
 from .replies import MESSAGES, RETRY_AFTER_S
 from .serialize import answer_to_dict, passage_to_dict
 from .service import Bot
@@ -64,15 +67,23 @@ class AskRequest(BaseModel):
     history: list[str] = Field(default_factory=list, max_length=MAX_HISTORY)
 
 
+class FeedbackRequest(BaseModel):
+    id: str = Field(max_length=64)
+    rating: str = Field(max_length=16)  # checked by bot.feedback, with a clear message
+    reason: str | None = Field(default=None, max_length=2000)
+
+
 class SearchRequest(BaseModel):
     query: str = Field(max_length=MAX_INPUT_CHARS)
     k: int = Field(default=10, ge=1, le=50)
     doc_id: str | None = None
 
 
-def api_router(bot: Bot, concurrency: int = 1, waiting: int = 20) -> APIRouter:
+def api_router(bot: Bot, concurrency: int = 1, waiting: int = 20,
+               records: Records | None = None) -> APIRouter:  # fmt: skip
     router = APIRouter()
     capacity = Capacity(concurrency, waiting)
+    records = records or Records()
 
     @router.post("/api/ask")
     def ask(request: AskRequest) -> dict:
@@ -81,10 +92,21 @@ def api_router(bot: Bot, concurrency: int = 1, waiting: int = 20) -> APIRouter:
 
     def _answer(request: AskRequest) -> dict:
         try:
-            return answer_to_dict(bot.ask(request.question, request.history))
+            answer = bot.ask(request.question, request.history)
         except Exception as err:
             logger.exception("API: klarte ikke å svare")
+            records.failed(request.question)
             raise HTTPException(500, "Beklager, noe gikk galt. Prøv igjen om litt.", NB) from err
+        answer, answer_id = records.answered(request.question, answer)
+        return {**answer_to_dict(answer), "id": answer_id}
+
+    @router.post("/api/feedback")
+    def feedback(request: FeedbackRequest) -> dict:
+        try:
+            records.feedback(request.id, request.rating, request.reason)
+        except FeedbackError as err:
+            raise HTTPException(err.status, err.message, NB) from err
+        return {"ok": True}
 
     @router.post("/api/search")
     def search(request: SearchRequest) -> dict:

@@ -38,9 +38,12 @@ from .replies import error_reply, wants_html
 
 logger = logging.getLogger("trd30.gate")
 OWN_ROUTES = {"/api/ask": {"POST"}, "/api/search": {"POST"}, "/healthz": {"GET"},
-              "/gradio.js": {"GET"}, "/admin/": {"GET"}, "/openapi.json": {"GET"}}  # fmt: skip
+              "/gradio.js": {"GET"}, "/admin/": {"GET"}, "/openapi.json": {"GET"},
+              "/api/feedback": {"POST"}, "/metrics": {"GET"},
+              **{f"/admin/eksport/{name}.csv": {"GET"}
+                 for name in ("ubesvarte", "tommel-ned", "svarandel", "sitert")}}  # fmt: skip
 LIMITED = ("/api/", "/admin/")  # the per-client rate applies here (guessing a token, too)
-PRIVATE = ("/admin/",)  # never readable across origins, whatever the embedding sites
+PRIVATE = ("/admin/", "/metrics")  # never readable across origins, whatever the embedding sites
 # What Gradio's page, its web component and gradio_client request, per view (measured by
 # logging every path the browser tests and gradio_client use).
 VIEW_ROUTES = {"/": {"GET"}, "/config": {"GET"}, "/gradio_api/info": {"GET"},

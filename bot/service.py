@@ -192,6 +192,12 @@ class Bot:
         best = max((p.dense for p in found), default=0.0)
         return [p for p in found if p.bm25 > 0 or p.dense >= best - SEARCH_DENSE_MARGIN]
 
+    def embed_queries(self, texts):
+        """Unit vectors of `texts` as questions (the admin view groups questions by them),
+        one caller at a time: the embedder is not re-entrant."""
+        with self._lock:
+            return self.embedder.embed_queries(list(texts))
+
     def documents(self) -> dict[str, str]:
         """doc_id -> title, for filters."""
         return {k: v.get("title") or k for k, v in self.index.manifest["documents"].items()}

@@ -13,6 +13,9 @@ TRD30_QUEUE_SIZE   questions that may wait per view before "prøv igjen" (defaul
 TRD30_CONCURRENCY  questions answered at once (default: see app.py)
 TRD30_ADMIN_TOKEN  opens /admin/ to whoever gives it (default: none, /admin/ is closed)
 TRD30_STALE_MONTHS documents older than this are marked in /admin/ (default 12)
+TRD30_DATA         folder of the database of questions and feedback (default: ./data)
+TRD30_RETENTION_DAYS  days a masked question text is kept (default 30; 0 = never stored)
+TRD30_LOG_FORMAT   "text" (default) or "json" (one JSON object per line)
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ class Settings:
     concurrency: int | None = None
     admin_token: str | None = None
     stale_months: int = 12
+    data_dir: Path = Path("data")
+    retention_days: int = 30
+    log_format: str = "text"
 
 
 def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
@@ -58,7 +64,16 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
         concurrency=_whole(environ, "TRD30_CONCURRENCY", None, least=1),
         admin_token=environ.get("TRD30_ADMIN_TOKEN") or None,
         stale_months=_whole(environ, "TRD30_STALE_MONTHS", 12, least=1),
+        data_dir=Path(environ.get("TRD30_DATA") or "data"),
+        retention_days=_whole(environ, "TRD30_RETENTION_DAYS", 30, least=0),
+        log_format=_log_format(environ.get("TRD30_LOG_FORMAT") or "text"),
     )
+
+
+def _log_format(value: str) -> str:
+    if value.strip().lower() not in ("text", "json"):
+        raise ValueError(f"TRD30_LOG_FORMAT må være «text» eller «json», ikke {value!r}")
+    return value.strip().lower()
 
 
 def _whole(environ: Mapping[str, str], name: str, default: int | None, least: int) -> int | None:

@@ -100,3 +100,27 @@ def test_old_and_undated_documents_are_marked_and_skipped_files_listed(bot):
     assert "borte.md" in page and "2 filer ble hoppet over" in page
     later = admin_page(manifest, "gen-x", 2, dt.date(2026, 12, 31))
     assert "Eldre enn 2 måneder" in later.split("Ny plan")[1].split("</tr>")[0]  # 2026-10-01
+
+
+def test_the_admin_view_shows_content_gaps_from_the_questions_asked(bot, tmp_path):
+    from bot.store import Store
+
+    store = Store(tmp_path / "data", retention_days=30, purge_every=None)
+    server = app.create_server(bot, admin_token=TOKEN, store=store)
+    with TestClient(server, base_url=LOCAL) as client:
+        for question in ("Hva koster parkering på Lerkendal?", "Hva koster parkering på Lerkendal?",
+                         "Når går bussen til Dragvoll?"):  # fmt: skip
+            client.post("/api/ask", json={"question": question})
+        answer = client.post("/api/ask", json={"question": "Hva er den nye planen?"}).json()
+        client.post("/api/feedback", json={"id": answer["id"], "rating": "down",
+                                           "reason": "Kildene passet ikke"})  # fmt: skip
+        page = client.get("/admin/", headers=basic(TOKEN)).text
+        csv = client.get("/admin/eksport/ubesvarte.csv", headers=basic(TOKEN))
+        closed = client.get("/admin/eksport/ubesvarte.csv")
+    gaps = page.split("<h2>Innholdshull</h2>")[1]
+    assert "Hva koster parkering på Lerkendal?</td><td>2</td>" in gaps
+    assert "Når går bussen til Dragvoll?" in gaps
+    assert "Kildene passet ikke" in gaps and "Svarandel per dag" in gaps
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert "Hva koster parkering på Lerkendal?" in csv.text
+    assert closed.status_code == 401

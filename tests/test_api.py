@@ -14,7 +14,8 @@ from ingest.pipeline import run_ingest
 
 LOCAL = "http://localhost"  # a Host the app answers to (bot.gate)
 
-ANSWER_KEYS = {"question", "status", "answer", "language", "citations"}
+# the JSON of `python -m bot ask --json`, and the id feedback is given on
+ANSWER_KEYS = {"question", "status", "answer", "language", "citations", "id"}
 CITATION_KEYS = {"n", "doc_id", "title", "section", "page", "url", "updated", "text", "quote",
                  "score"}  # fmt: skip
 
@@ -281,5 +282,36 @@ def test_the_search_filter_follows_the_generation_serving_now():
 
 def test_openapi_describes_our_api_and_not_gradios_routes(client):
     paths = client.get("/openapi.json").json()["paths"]
-    assert set(paths) == {"/api/ask", "/api/search", "/healthz"}
+    assert set(paths) == {"/api/ask", "/api/feedback", "/api/search", "/healthz"}
     assert client.get("/embed/openapi.json").status_code == 404
+
+
+def test_feedback_round_trip_through_the_api_into_the_real_database(bot, tmp_path):
+    import sqlite3
+
+    from bot.store import Store
+
+    store = Store(tmp_path / "data", retention_days=30, purge_every=None)
+    server = app.create_server(bot, store=store)
+    with TestClient(server, base_url=LOCAL) as c:
+        asked = c.post("/api/ask", json={"question": "Når ble avtalen signert? Ring 91234567"})
+        body = asked.json()
+        assert len(body["id"]) == 32
+        assert "personopplysninger" in body["notice"]  # it needs none and kept none
+        ok = c.post("/api/feedback", json={"id": body["id"], "rating": "down",
+                                           "reason": "Svaret var feil"})  # fmt: skip
+        assert ok.status_code == 200 and ok.json() == {"ok": True}
+        unknown = c.post("/api/feedback", json={"id": "0" * 32, "rating": "up"})
+        bad = c.post("/api/feedback", json={"id": body["id"], "rating": "kanskje"})
+        metrics = c.get("/metrics").text
+    assert unknown.status_code == 404 and unknown.headers["content-language"] == "nb"
+    assert bad.status_code == 422 and "up" in bad.json()["detail"]
+    store.close()
+    db = sqlite3.connect(tmp_path / "data" / store.path.name)
+    (question, rating, reason), = db.execute(
+        "SELECT q.question, f.rating, f.reason FROM questions q JOIN feedback f "
+        "ON f.question_id = q.id").fetchall()  # fmt: skip
+    assert rating == "down" and reason == "Svaret var feil"
+    assert "91234567" not in question and "signert" in question
+    assert 'trd30_feedback_total{rating="down"} 1.0' in metrics
+    assert "trd30_questions_total" in metrics
