@@ -47,13 +47,16 @@ run and the ERROR lines in the app's log.
 fresh app and counts those accepted and those refused with 503, with and without a
 Retry-After header, then waits for the accepted ones to finish.
 
-Measured 2026-12-02 on a 2-CPU machine that other work kept at load average 3-5 (torch
-threads 2, the shipped corpus, --seconds 30): api 10 users 16.6 answers/s, p50 / p95 /
-p99 584 / 817 / 1041 ms; api 50 users 17.1/s, 2927 / 3495 / 5202 ms, no errors (every
-request is taken, so latency grows with the users); gradio 10 users 13.2/s, 776 / 943 /
-1012 ms; gradio 50 users 11.5/s, 1755 / 2366 / 2497 ms and 174 503s with Retry-After (the
-queue holds 20 waiting, one answered at a time). Peak RSS 326-334 MiB (idle 204 MiB). A
-burst of 100 joins: 21 accepted, drained in 2.1 s, 79 refused with Retry-After: 5.
+Measured 2026-12-02 on this 2-CPU machine, index of 249 documents (corpus plus the dev
+sets' documents), --seconds 30-40, one question answered at a time, a queue of 20:
+- people reading (--think 5): api 10 users 2.2 answers/s, p50 / p95 / p99 56 / 133 / 198
+  ms; 50 users 10.3/s, 109 / 350 / 420 ms, 0 errors; gradio 50 users 10.4/s, 137 / 520 /
+  591 ms, 0 errors. Peak RSS 340-370 MiB.
+- closed loop (--think 0, every user asks again at once; other work kept the load
+  average at 3-5): api 10 users 14.9/s, 662 / 837 / 898 ms; 50 users 13.5/s, 1547 /
+  2173 / 2951 ms and 174 replies 503 with Retry-After (the queue of 20 is full); gradio
+  10 users 9.4/s, 1077 / 1409 / 1534 ms; 50 users 7.3/s and 174 503s.
+A burst of 100 joins: 21 accepted, drained in 2.1 s, 79 refused with Retry-After: 5.
 
 With --json the last line is one JSON object. Timings depend on the machine and its
 load; this is a benchmark, not a test.
