@@ -145,6 +145,7 @@ def app_env() -> dict[str, str]:
         "HF_HUB_OFFLINE": "1",
         "TRD30_RATE_LIMIT": "0",
         "GRADIO_ANALYTICS_ENABLED": "False",
+        "TRD30_DATA": os.environ.get("TRD30_DATA") or "var/load-data",  # not the real one
     }
 
 

@@ -118,6 +118,7 @@ def app_url(browser_index, model_cache, examples_url, tmp_path_factory):
         TRD30_FRAME_ANCESTORS=examples_url,
         TRD30_ADMIN_TOKEN=ADMIN_TOKEN,
         GRADIO_TEMP_DIR=str(tmp_path_factory.mktemp("gradio-tmp")),
+        TRD30_DATA=str(tmp_path_factory.mktemp("data")),  # the database: not in the checkout
         GRADIO_ANALYTICS_ENABLED="False",
     )
     command = [sys.executable, str(ROOT / "app.py"), "--index", str(browser_index),

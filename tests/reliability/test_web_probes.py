@@ -48,7 +48,8 @@ def app(real_corpus_index, model_cache, tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRD30_")}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TRD30_MODEL_CACHE=str(model_cache),
                TRD30_FRAME_ANCESTORS=EMBEDDER, TRD30_QUEUE_SIZE=str(QUEUE_SIZE),
-               TRD30_RATE_LIMIT=str(RATE_PER_MINUTE), GRADIO_TEMP_DIR=str(uploads))  # fmt: skip
+               TRD30_RATE_LIMIT=str(RATE_PER_MINUTE), GRADIO_TEMP_DIR=str(uploads),
+               TRD30_DATA=str(folder / "data"))  # fmt: skip
     command = [sys.executable, str(ROOT / "app.py"), "--index", str(real_corpus_index),
                "--port", str(port)]  # fmt: skip
     with open(log_path, "wb") as log:
