@@ -22,10 +22,12 @@ import sys
 import time
 from collections.abc import Sequence
 from functools import partial
+from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.chat import answer_html, error_html, html_to_text, question_html, search_results_html
+from bot.feedback import FeedbackError, reason_choices
 from bot.records import Records
 from bot.text import MAX_QUESTION_CHARS
 
@@ -75,7 +77,7 @@ SEARCH_RESULTS = 10
 MAX_TURNS = 50  # kept per conversation; older turns drop out of the chat
 KEEP_CHARS = 2 * MAX_QUESTION_CHARS  # of each question, for follow-ups and the echo
 WEB = Path(__file__).resolve().parent / "web"  # app.css and app.js, served inline
-Turn = tuple[str, str]  # (the question, the reply as HTML)
+Turn = tuple[str, str, str]  # (the question, the reply as HTML, the id it was kept under)
 
 
 def respond(bot: Bot, question: str, turns: list[Turn], records: Records | None = None
@@ -85,25 +87,44 @@ def respond(bot: Bot, question: str, turns: list[Turn], records: Records | None 
     question = question if isinstance(question, str) else ""
     records = records or Records()
     try:
-        answer = bot.ask(question, [q for q, _ in turns])
-        answer, _ = records.answered(question, answer)
+        answer = bot.ask(question, [turn[0] for turn in turns])
+        answer, answer_id = records.answered(question, answer)
         reply = answer_html(answer)
     except Exception:
         logger.exception("Klarte ikke å svare på et spørsmål")
-        records.failed(question)
+        answer_id = records.failed(question)
         reply = error_html()
-    return [*turns, (question[:KEEP_CHARS], reply)][-MAX_TURNS:]
+    return [*turns, (question[:KEEP_CHARS], reply, answer_id)][-MAX_TURNS:]
 
 
 def chat_messages(turns: list[Turn]) -> list[dict]:
     """The chat: the welcome, then each question (as plain text) and its reply."""
     messages = [{"role": "assistant", "content": WELCOME}]
-    for question, reply in turns:
+    for question, reply, *_ in turns:
         echo = question_html(question)
         if echo:  # an empty question gets a reply, but no empty bubble
             messages.append({"role": "user", "content": echo})
         messages.append({"role": "assistant", "content": reply})
     return messages
+
+
+FEEDBACK_THANKS = "Takk for tilbakemeldingen!"
+FEEDBACK_WHY = "Takk. Si gjerne hva som var galt, rett under samtalen."
+
+
+def spoken(text: str) -> str:
+    """A short message for the screen-reader live region (shown to nobody else)."""
+    return f'<p class="trd-skjult">{html_escape(text)}</p>'
+
+
+def reply_turn(turns: list[Turn], message: int) -> int | None:
+    """Which turn's reply is message number `message` of `chat_messages(turns)`."""
+    position = 0  # the welcome
+    for n, (question, _, *_) in enumerate(turns):
+        position += 2 if question_html(question) else 1
+        if position == message:
+            return n
+    return None
 
 
 def status_text(turns: list[Turn]) -> str:
@@ -135,6 +156,34 @@ def build_app(bot: Bot, compact: bool = False, queue_size: int = QUEUE_SIZE,
     def clear():
         return chat_messages([]), [], ""
 
+    def rate(turns: list[Turn], data: gr.LikeData):
+        """Thumbs up or down on a reply; after a thumbs down, ask why (optional)."""
+        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
+        turn = reply_turn(turns, int(index))
+        if turn is None or not turns[turn][2] or data.liked not in (True, False):
+            return gr.update(visible=False), "", ""  # the welcome, or a thumb taken back
+        down = data.liked is False
+        try:
+            (records or Records()).feedback(turns[turn][2], "down" if down else "up")
+        except FeedbackError as err:
+            return gr.update(visible=False), "", spoken(err.message)
+        if down:
+            return gr.update(visible=True), turns[turn][2], spoken(FEEDBACK_WHY)
+        return gr.update(visible=False), "", spoken(FEEDBACK_THANKS)
+
+    # Gradio hands the event's LikeData to a parameter annotated with the class itself
+    # (this module's annotations are strings, and gradio is imported lazily).
+    rate.__annotations__["data"] = gr.LikeData
+
+    def explain(answer_id: str, choice: str | None, text: str | None):
+        """The reason for a thumbs down, kept with it (masked, like everything)."""
+        try:
+            (records or Records()).feedback(answer_id, "down", choice or "Annet",
+                                            (text or "").strip()[:500] or None)  # fmt: skip
+        except FeedbackError as err:
+            return gr.update(visible=False), "", spoken(err.message), None, ""
+        return gr.update(visible=False), "", spoken(FEEDBACK_THANKS), None, ""
+
     with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
         if compact:
             gr.HTML(f'<h1 class="trd-tittel-liten">{TITLE}</h1>', padding=False)
@@ -150,13 +199,21 @@ def build_app(bot: Bot, compact: bool = False, queue_size: int = QUEUE_SIZE,
             latex_delimiters=[],
             allow_tags=False,
             buttons=[],
-            feedback_options=None,
+            feedback_options=("Like", "Dislike"),  # labelled «Liker» / «Liker ikke»
             group_consecutive_messages=False,
             elem_id="samtale",
         )
         turns = gr.State([])
         # Each finished answer, once, as plain text for screen readers (aria-live in app.js).
         status = gr.HTML("", elem_id="svar-status", padding=False)
+        # After a thumbs down: why, if the asker wants to say (fixed choices, short text).
+        with gr.Group(visible=False) as why:
+            reason = gr.Radio(list(reason_choices()), label="Hva var galt med svaret? (valgfritt)",
+                              elem_id="grunn")  # fmt: skip
+            more = gr.Textbox(label="Fortell gjerne mer (valgfritt, uten personopplysninger)",
+                              max_lines=3, max_length=500, elem_id="grunn-tekst")  # fmt: skip
+            give = gr.Button("Send tilbakemelding", elem_id="send-grunn")
+        pending = gr.State("")  # the id of the reply rated down
         with gr.Row(equal_height=True):
             question = gr.Textbox(
                 label="Spørsmålet ditt",
@@ -180,6 +237,9 @@ def build_app(bot: Bot, compact: bool = False, queue_size: int = QUEUE_SIZE,
             button.click(ask, [button, turns], outputs, api_visibility="private",
                          concurrency_id="ask", concurrency_limit=concurrency)  # fmt: skip
         chatbot.clear(clear, None, [chatbot, turns, status], api_visibility="private")
+        chatbot.like(rate, [turns], [why, pending, status], api_visibility="private")
+        give.click(explain, [pending, reason, more], [why, pending, status, reason, more],
+                   api_visibility="private")  # fmt: skip
     blocks.queue(max_size=queue_size)
     return blocks
 

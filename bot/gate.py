@@ -67,12 +67,23 @@ class View:
 
     prefix: str  # "" or "/embed"
     events: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # per event, per input: the values a fixed-choice input (a Radio) may take, else None
+    choices: dict[int, tuple[frozenset | None, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, prefix: str, blocks) -> View:
         events = {index: tuple(type(block).__name__ for block in fn.inputs)
                   for index, fn in blocks.fns.items()}  # fmt: skip
-        return cls(prefix, events)
+        choices = {index: tuple(_fixed_choices(block) for block in fn.inputs)
+                   for index, fn in blocks.fns.items()}  # fmt: skip
+        return cls(prefix, events, choices)
+
+
+def _fixed_choices(block) -> frozenset | None:
+    """The values of a Radio (Gradio logs a value outside them, with the value)."""
+    if type(block).__name__ != "Radio":
+        return None
+    return frozenset(value for _, value in (block.choices or []))
 
 
 class RateLimit:
@@ -274,6 +285,10 @@ def _sound_join(body: bytes, view: View) -> bool:
         return False
     texts = [v for k, v in zip(kinds, data, strict=True) if k in TEXT_INPUTS]
     if not all(v is None or isinstance(v, str) for v in texts):
+        return False
+    fixed = view.choices.get(index, ())
+    if any(allowed is not None and v is not None and (not isinstance(v, str) or v not in allowed)
+           for allowed, v in zip(fixed, data, strict=False)):  # fmt: skip
         return False
     session = call.get("session_hash")
     trigger = call.get("trigger_id")

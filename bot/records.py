@@ -37,11 +37,16 @@ class Records:
             self.metrics.count_question("error")
         return self.store.record_error(asked or "") if self.store is not None else ""
 
-    def feedback(self, answer_id: str, rating: str, reason: object = None) -> None:
-        """Keep thumbs up / down on `answer_id`; raises bot.feedback.FeedbackError."""
+    def feedback(self, answer_id: str, rating: str, reason: object = None,
+                 free_text: str | None = None) -> None:  # fmt: skip
+        """Keep thumbs up / down on `answer_id`: `reason` one of the choices, or (without
+        `free_text`) any text, kept as "Annet" with it. Raises bot.feedback.FeedbackError."""
         if self.store is None:
             raise StoreUnavailable()
-        choice, free_text = split_reason(reason)
+        if free_text is None:
+            choice, free_text = split_reason(reason)
+        else:
+            choice = reason or None
         self.store.record_feedback(answer_id, rating, choice, free_text)
         if self.metrics is not None:
             self.metrics.count_feedback(rating)

@@ -106,7 +106,13 @@ def examples_url():
 
 
 @pytest.fixture(scope="package")
-def app_url(browser_index, model_cache, examples_url, tmp_path_factory):
+def app_data(tmp_path_factory) -> Path:
+    """The app's database folder (TRD30_DATA): the tests read what it kept."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="package")
+def app_url(browser_index, model_cache, examples_url, app_data, tmp_path_factory):
     """`python app.py` on the test index; the examples' origin may embed it."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("app-log") / "app.log"
@@ -118,7 +124,7 @@ def app_url(browser_index, model_cache, examples_url, tmp_path_factory):
         TRD30_FRAME_ANCESTORS=examples_url,
         TRD30_ADMIN_TOKEN=ADMIN_TOKEN,
         GRADIO_TEMP_DIR=str(tmp_path_factory.mktemp("gradio-tmp")),
-        TRD30_DATA=str(tmp_path_factory.mktemp("data")),  # the database: not in the checkout
+        TRD30_DATA=str(app_data),  # the database: not in the checkout
         GRADIO_ANALYTICS_ENABLED="False",
     )
     command = [sys.executable, str(ROOT / "app.py"), "--index", str(browser_index),
