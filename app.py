@@ -132,7 +132,7 @@ def status_text(turns: list[Turn]) -> str:
     two identical answers are both read) and without the passages ("" at start)."""
     if not turns:
         return ""
-    answer, _, sources = turns[-1][1].partition('<div class="trd-kilder">')
+    answer, _, sources = turns[-1][1].partition('<div class="trd-kilder"')
     count = sources.count("<li>")
     tail = {0: "", 1: " 1 kilde under svaret."}.get(count, f" {count} kilder under svaret.")
     return f'<p class="trd-skjult">Svar {len(turns)}: {html_to_text(answer)}{tail}</p>'

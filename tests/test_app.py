@@ -448,3 +448,10 @@ def test_the_first_start_builds_from_the_sources_in_sources_toml(tmp_path, monke
     settings = Settings(index_dir=tmp_path / "index", model=HASH_MODEL, model_cache=tmp_path)
     bot = app.load_bot(settings.index_dir, settings)
     assert bot.documents() == {"a.md": "Egen"}
+
+
+def test_the_live_region_reads_the_answer_and_counts_its_sources_not_their_passages():
+    turns = app.respond(FakeBot(answered((chunk(), ((0, 19),)))), "Hva skjer?", [])
+    spoken = Page(app.status_text(turns)).text
+    assert spoken.startswith("Svar 1: ") and spoken.endswith("1 kilde under svaret.")
+    assert "Andre setning der" not in spoken  # the passage under the source is not read
