@@ -1,4 +1,5 @@
-"""The admin view in a real browser: it asks for the token, then reads well by keyboard."""
+"""The admin view in a real browser: it asks for the token, then shows what it knows and
+the content gaps of the questions this test asked, and reads well by keyboard (axe)."""
 
 from __future__ import annotations
 
@@ -31,12 +32,18 @@ def test_the_admin_view_refuses_a_browser_without_the_token(browser, app_url):
 
 def test_the_admin_view_lists_the_documents_passes_axe_and_works_by_keyboard(browser, app_url):
     context, page = admin_page(browser, {"username": "stab", "password": ADMIN_TOKEN})
+    gap = "Hvor mye koster et årskort på bussen i Trondheim?"  # not in the documents
+    for _ in range(2):
+        asked = context.request.post(app_url + "/api/ask", data={"question": gap})
+        assert asked.json()["status"] == "no_answer"
     response = page.goto(app_url + "/admin/")
     assert response.status == 200
     expect(page.locator("html")).to_have_attribute("lang", "nb")
     table = page.get_by_role("table", name="Dokumentene boten svarer fra")
     expect(table.get_by_role("row")).not_to_have_count(1)  # a header row and documents
     expect(page.get_by_role("rowheader", name="Hva bidrar TRD 3.0 til?")).to_be_visible()
+    gaps = page.get_by_role("table", name="Spørsmål dokumentene ikke svarte på, de vanligste først")
+    expect(gaps.get_by_role("row").filter(has_text=gap).locator("td").nth(1)).to_have_text("2")
     result = save_axe("admin", Axe().run(page).response)
     blocking = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert blocking == [], blocking
