@@ -428,6 +428,12 @@ def test_personal_data_through_every_channel_never_reaches_the_log(app):
     leaked = [f for f in FORMS if f in log or f.replace(" ", "").replace("-", "").replace(".", "")
               in digits and f[0].isdigit()]  # fmt: skip
     assert not leaked, f"i loggen: {leaked}"
+    # and nothing of it in the database of questions (its file, WAL and shared memory)
+    stored = b"".join(p.read_bytes() for p in (log_path.parent / "data").glob("trd30.sqlite3*"))
+    assert b"SQLite format 3" in stored  # the questions were kept: the check is not vacuous
+    kept = stored.decode("utf-8", "replace")
+    in_db = [f for f in FORMS if f in kept or (f[0].isdigit() and f.replace(" ", "") in kept)]
+    assert not in_db, f"i databasen: {in_db}"
 
 
 ROUTES = [("GET", "/"), ("GET", "/config"), ("GET", "/gradio_api/info"), ("GET", "/theme.css"),
