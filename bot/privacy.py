@@ -57,14 +57,14 @@ class MaskingStream(io.TextIOBase):
         lines = (self._pending + text).split("\n")
         self._pending = lines.pop()
         for line in lines:
-            self.stream.write(_escape_line(mask_personal_data(line)) + "\n")
+            self.stream.write(escape_controls(mask_personal_data(line)) + "\n")
         if len(self._pending) > 64 * 1024:  # no newline coming: do not hold it all
             self.flush()
         return len(text)
 
     def flush(self) -> None:
         if self._pending:
-            self.stream.write(_escape_line(mask_personal_data(self._pending)))
+            self.stream.write(escape_controls(mask_personal_data(self._pending)))
             self._pending = ""
         self.stream.flush()
 
@@ -77,10 +77,6 @@ class MaskingStream(io.TextIOBase):
     @property
     def encoding(self):
         return getattr(self.stream, "encoding", "utf-8")
-
-
-def _escape_line(line: str) -> str:
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), line)
 
 
 def install_log_masking(streams: bool = True) -> None:
