@@ -21,6 +21,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from html import escape as html_escape
 from pathlib import Path
@@ -77,6 +78,7 @@ SEARCH_RESULTS = 10
 MAX_TURNS = 50  # kept per conversation; older turns drop out of the chat
 KEEP_CHARS = 2 * MAX_QUESTION_CHARS  # of each question, for follow-ups and the echo
 WEB = Path(__file__).resolve().parent / "web"  # app.css and app.js, served inline
+PAGE_CSS = ("tokens.css", "pages.css")  # inlined in the pages about the service (bot.pages)
 Turn = tuple[str, str, str]  # (the question, the reply as HTML, the id it was kept under)
 
 
@@ -290,7 +292,7 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
                   allowed_hosts: Sequence[str] = (), rate_limit: int = 60,
                   queue_size: int = QUEUE_SIZE, concurrency: int = CONCURRENCY,
                   admin_token: str | None = None, stale_months: int = 12,
-                  store=None, metrics=None) -> FastAPI:  # fmt: skip
+                  store=None, metrics=None, pages=None) -> FastAPI:  # fmt: skip
     """The web server: the chat at "/", the embeddable chat at "/embed/", staff search at
     "/sok/", the JSON API and /healthz, all in bokmål and with no fonts or scripts from
     elsewhere.
@@ -301,7 +303,8 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     the loopback names); `rate_limit` the /api/* calls per minute per client (0: none);
     `admin_token` opens /admin/ (bot.admin), closed without one, and guards /metrics;
     `store` (bot.store) keeps each question and its feedback, `metrics` (bot.metrics)
-    counts them.
+    counts them; `pages` (bot.pages.Installation) is what the pages about the service say
+    of the owner and the contacts (their retention days are the store's).
     """
     gr = _gradio()
     from fastapi import FastAPI, Response
@@ -313,6 +316,7 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     from bot.gaps import CachedEmbed
     from bot.gate import DEFAULT_HOSTS, Gate, RateLimit, View
     from bot.metrics import MetricsMiddleware, create_metrics, render_metrics
+    from bot.pages import Installation, pages_router
     from bot.replies import NorwegianErrors
     from bot.webpage import (
         BodyLimit,
@@ -361,6 +365,11 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
         return Response(body, media_type=content_type)
 
     server.add_route("/metrics", prometheus, methods=["GET"], include_in_schema=False)
+    retention = store.retention_days if store is not None else None  # None: nothing kept
+    about = replace(pages or Installation(), service=TITLE, retention_days=retention)
+    page_css = "".join((WEB / name).read_text("utf-8") for name in PAGE_CSS
+                       if (WEB / name).exists())  # fmt: skip
+    server.include_router(pages_router(bot, about, page_css, frame_ancestors))
 
     @server.exception_handler(RequestValidationError)
     async def invalid_request(request, exc):  # pydantic's English details stay in the log
@@ -485,10 +494,17 @@ def main(argv: list[str] | None = None) -> int:
                                            len(bot.index.manifest.get("documents", {})),
                                            len(bot.index.chunks)),
                   store_available=lambda: store.available)  # fmt: skip
+    from bot.pages import Installation
+
+    if not settings.privacy_contact:
+        logger.warning("TRD30_PRIVACY_CONTACT er ikke satt: personvernsiden ber eieren sette "
+                       "en kontaktadresse")  # fmt: skip
+    pages = Installation(privacy_contact=settings.privacy_contact,
+                         accessibility_contact=settings.accessibility_contact)  # fmt: skip
     server = create_server(bot, root_path, origins, hosts, settings.rate_limit,
                            settings.queue_size or QUEUE_SIZE,
                            settings.concurrency or CONCURRENCY, settings.admin_token,
-                           settings.stale_months, store, metrics)  # fmt: skip
+                           settings.stale_months, store, metrics, pages)  # fmt: skip
     logger.info("TRD3.0-boten: http://%s:%d%s/", args.host, args.port, root_path)
     # uvicorn's access log would store visitors' IP addresses; ours masks them.
     # log_config=None: uvicorn's loggers go through the root's masking handler.

@@ -34,6 +34,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
+from .pages import PAGES
 from .replies import error_reply, wants_html
 
 logger = logging.getLogger("trd30.gate")
@@ -41,7 +42,10 @@ OWN_ROUTES = {"/api/ask": {"POST"}, "/api/search": {"POST"}, "/healthz": {"GET"}
               "/gradio.js": {"GET"}, "/admin/": {"GET"}, "/openapi.json": {"GET"},
               "/api/feedback": {"POST"}, "/metrics": {"GET"},
               **{f"/admin/eksport/{name}.csv": {"GET"}
-                 for name in ("ubesvarte", "tommel-ned", "svarandel", "sitert")}}  # fmt: skip
+                 for name in ("ubesvarte", "tommel-ned", "svarandel", "sitert")},
+              **{f"/{page}/": {"GET"} for page in PAGES}}  # fmt: skip
+# Addresses that are a folder: without the slash, a redirect to it (the query kept).
+FOLDERS = ("/embed", "/sok", "/admin", *(f"/{page}" for page in PAGES))
 LIMITED = ("/api/", "/admin/")  # the per-client rate applies here (guessing a token, too)
 PRIVATE = ("/admin/", "/metrics")  # never readable across origins, whatever the embedding sites
 # What Gradio's page, its web component and gradio_client request, per view (measured by
@@ -54,6 +58,7 @@ VIEW_PREFIXES = {"/assets/": {"GET"}, "/static/": {"GET"}, "/gradio_api/heartbea
 JOIN_KEYS = {"data", "fn_index", "session_hash", "trigger_id", "event_data", "event_id",
              "simple_format", "batched"}  # fmt: skip
 _SESSION = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_PLAIN_QUERY = re.compile(rb"[!-~]{0,1000}")  # printable ASCII: safe to repeat in a header
 TEXT_INPUTS = {"Textbox", "Button", "Dropdown"}  # their values reach our code as text
 CORS_METHODS = b"GET, POST, OPTIONS"
 _HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -159,8 +164,10 @@ class Gate:
             return
         allowed, view = self._methods(path)
         if allowed is None:
-            if path in ("/embed", "/sok", "/admin"):  # the views' addresses, without the slash
-                location = (b"location", f"{self.root_path}{path}/".encode())
+            if path in FOLDERS:
+                query = scope.get("query_string") or b""
+                query = b"?" + query if _PLAIN_QUERY.fullmatch(query) and query else b""
+                location = (b"location", f"{self.root_path}{path}/".encode() + query)
                 await send({"type": "http.response.start", "status": 308,
                             "headers": [location, (b"content-length", b"0")]})  # fmt: skip
                 await send({"type": "http.response.body", "body": b""})

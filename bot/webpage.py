@@ -1,7 +1,8 @@
 """ASGI middleware for the web server: pages in bokmål, security headers, a private log.
 
 - `NorwegianPages`: Gradio's HTML template says lang="en" and its front end then follows
-  the browser's locale; HTML responses get lang="nb" and a script that keeps it so.
+  the browser's locale; HTML responses get lang="nb" and a script that keeps it so. A
+  page that says its language (Content-Language, as bot.pages's do) is left as it is.
 - `SecurityHeaders`: `Content-Security-Policy: frame-ancestors 'self' <origins>` (which
   sites may embed the chat) and `X-Content-Type-Options: nosniff` on every response.
 - `PrivateAccessLog`: one log line per request with the client's IP address masked;
@@ -61,7 +62,8 @@ class NorwegianPages:
             if message["type"] == "http.response.start":
                 headers = {k.lower(): v for k, v in message.get("headers", [])}
                 if (headers.get(b"content-type", b"").startswith(b"text/html")
-                        and b"content-encoding" not in headers):  # fmt: skip
+                        and b"content-encoding" not in headers
+                        and b"content-language" not in headers):  # fmt: skip
                     start = message  # held back until the body is rewritten
                     return
             elif message["type"] == "http.response.body" and start is not None:

@@ -16,6 +16,10 @@ TRD30_STALE_MONTHS documents older than this are marked in /admin/ (default 12)
 TRD30_DATA         folder of the database of questions and feedback (default: ./data)
 TRD30_RETENTION_DAYS  days a masked question text is kept (default 30; 0 = never stored)
 TRD30_LOG_FORMAT   "text" (default) or "json" (one JSON object per line)
+TRD30_PRIVACY_CONTACT  who to ask about privacy, on /personvern/: an e-mail address, a web
+                   address or any text (default: none; the page says the owner must set it)
+TRD30_ACCESSIBILITY_CONTACT  who to tell about accessibility, on /tilgjengelighet/
+                   (default: the privacy contact)
 """
 
 from __future__ import annotations
@@ -47,11 +51,14 @@ class Settings:
     data_dir: Path = Path("data")
     retention_days: int = 30
     log_format: str = "text"
+    privacy_contact: str | None = None
+    accessibility_contact: str | None = None  # None (not set anywhere) shows a placeholder
 
 
 def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
     """The settings; a malformed number is a ValueError with a Norwegian message."""
     cache = environ.get("TRD30_MODEL_CACHE") or platformdirs.user_cache_dir("trd30-boten")
+    privacy = _text(environ, "TRD30_PRIVACY_CONTACT")
     return Settings(
         index_dir=Path(environ.get("TRD30_INDEX") or "index"),
         model=environ.get("TRD30_MODEL") or DEFAULT_MODEL,
@@ -67,7 +74,13 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
         data_dir=Path(environ.get("TRD30_DATA") or "data"),
         retention_days=_whole(environ, "TRD30_RETENTION_DAYS", 30, least=0),
         log_format=_log_format(environ.get("TRD30_LOG_FORMAT") or "text"),
+        privacy_contact=privacy,
+        accessibility_contact=_text(environ, "TRD30_ACCESSIBILITY_CONTACT") or privacy,
     )
+
+
+def _text(environ: Mapping[str, str], name: str) -> str | None:
+    return (environ.get(name) or "").strip() or None
 
 
 def _log_format(value: str) -> str:
