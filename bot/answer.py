@@ -7,7 +7,8 @@ weak the result is `no_answer`: a short reply saying where to turn instead, no c
 
 Which sentences: the one the answer model scores best; the sentence before it when it
 refers back ("Han …"); the whole list when the question asks for several things or the
-best sentence introduces or belongs to a list; close runners-up while the answer stays
+best sentence introduces or belongs to a list (unless one fact is asked for, a count, a
+date or a name: then the item that holds it); close runners-up while the answer stays
 short. A two-part question gets a quote and a citation for each part. No sentence is
 quoted twice.
 
@@ -25,7 +26,7 @@ from ingest.index import Index
 from ingest.sentences import word_count
 
 from .evidence import Examined
-from .features import is_heading, is_list_line, neighbour, refers_back, sentence_text
+from .features import CHECKABLE_TYPES, is_heading, is_list_line, neighbour, refers_back, sentence_text
 from .query import Query
 from .retrieve import Passage
 
@@ -35,6 +36,7 @@ LIST_MAX_WORDS = 120  # a quoted list, at most
 MAX_SENTENCES = 3  # per part, lists aside
 LIST_WINDOW = 5  # a list question takes the best list among this many best sentences
 LIST_BULLET = "\n• "
+ONE_FACT = CHECKABLE_TYPES  # asked for one count, date or name: a list item is quoted alone
 
 FRAMING = {
     "nb": "Ifølge «{title}»",
@@ -143,8 +145,8 @@ def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
     if part.query.answer_type == "list":
         top = [found.items[i] for i in order[:LIST_WINDOW]]
         listed = next((c for c in top if c.list_line or c.text.endswith(":")), None)
-    elif best.list_line or best.text.endswith(":"):
-        listed = best
+    elif best.text.endswith(":") or (best.list_line and part.query.answer_type not in ONE_FACT):
+        listed = best  # a question for one fact (a count, a date, a name) gets its item
     if listed is not None:
         quotes = _whole_list(index, listed.position, listed.sentence)
         if len(quotes) > 1:

@@ -430,6 +430,16 @@ def test_a_best_sentence_in_a_list_or_ending_with_a_colon_brings_the_whole_list(
     assert answer.text.count(LIST_BULLET) == 4
 
 
+@pytest.mark.parametrize("question", ["Når kom Smart by og klima med i avtalen?",
+                                      "Hvem leder satsingsområdet Smart by og klima?"])
+def test_a_question_for_one_fact_gets_the_list_item_alone(bot, question):
+    # A date or a name is asked for: the item that holds it, not the whole list.
+    answer = _compose(bot, question, "Smart by og klima")
+    assert answer.evidence["answer_type"] in ("date", "person")
+    assert _check_answer(answer) == ["Smart by og klima"]
+    assert LIST_BULLET not in answer.text
+
+
 def test_a_long_list_is_quoted_from_its_start_within_the_word_limit(small_bot):
     # The list runs over several chunks: each gets its own citation, in order.
     assert len({c.doc_id for c in small_bot.index.chunks if c.section == "Tiltak"}) == 1
