@@ -26,7 +26,14 @@ from ingest.index import Index
 from ingest.sentences import word_count
 
 from .evidence import Examined
-from .features import CHECKABLE_TYPES, is_heading, is_list_line, neighbour, refers_back, sentence_text
+from .features import (
+    CHECKABLE_TYPES,
+    is_heading,
+    is_list_line,
+    neighbour,
+    refers_back,
+    sentence_text,
+)
 from .query import Query
 from .retrieve import Passage
 

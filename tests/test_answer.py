@@ -430,8 +430,10 @@ def test_a_best_sentence_in_a_list_or_ending_with_a_colon_brings_the_whole_list(
     assert answer.text.count(LIST_BULLET) == 4
 
 
-@pytest.mark.parametrize("question", ["Når kom Smart by og klima med i avtalen?",
-                                      "Hvem leder satsingsområdet Smart by og klima?"])
+@pytest.mark.parametrize(
+    "question",
+    ["Når kom Smart by og klima med i avtalen?", "Hvem leder satsingsområdet Smart by og klima?"],
+)
 def test_a_question_for_one_fact_gets_the_list_item_alone(bot, question):
     # A date or a name is asked for: the item that holds it, not the whole list.
     answer = _compose(bot, question, "Smart by og klima")
