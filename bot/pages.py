@@ -64,7 +64,7 @@ class Installation:
     service: str = "TRD3.0-boten"
     owner: str = "Universitetskommunen TRD3.0"
     privacy_contact: str | None = None  # an e-mail address, a web address or any text
-    accessibility_contact: str | None = None
+    accessibility_contact: str | None = None  # None: the privacy contact
     retention_days: int | None = None  # of the store; None: no store, nothing is kept
 
 
@@ -236,7 +236,9 @@ class _Writer:
         parts.append(self.section(w["deviations"], self.deviations(deviations, w["deviations"]),
                                   None if deviations else []))  # fmt: skip
         parts.append(self.section(w["method"]))
-        contact = self.contact(self.installation.accessibility_contact, ACCESSIBILITY_SETTING)
+        own = self.installation
+        contact = self.contact(own.accessibility_contact or own.privacy_contact,
+                               ACCESSIBILITY_SETTING)  # fmt: skip
         parts.append(self.section(w["feedback"], contact=contact))
         parts.append(self.section(w["complaint"]))
         dates = {k: _e(format_date(str(facts[k]), self.language)) for k in ("created", "updated")}

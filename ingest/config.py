@@ -52,13 +52,12 @@ class Settings:
     retention_days: int = 30
     log_format: str = "text"
     privacy_contact: str | None = None
-    accessibility_contact: str | None = None  # None (not set anywhere) shows a placeholder
+    accessibility_contact: str | None = None  # None: the privacy contact (bot.pages)
 
 
 def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
     """The settings; a malformed number is a ValueError with a Norwegian message."""
     cache = environ.get("TRD30_MODEL_CACHE") or platformdirs.user_cache_dir("trd30-boten")
-    privacy = _text(environ, "TRD30_PRIVACY_CONTACT")
     return Settings(
         index_dir=Path(environ.get("TRD30_INDEX") or "index"),
         model=environ.get("TRD30_MODEL") or DEFAULT_MODEL,
@@ -74,8 +73,8 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
         data_dir=Path(environ.get("TRD30_DATA") or "data"),
         retention_days=_whole(environ, "TRD30_RETENTION_DAYS", 30, least=0),
         log_format=_log_format(environ.get("TRD30_LOG_FORMAT") or "text"),
-        privacy_contact=privacy,
-        accessibility_contact=_text(environ, "TRD30_ACCESSIBILITY_CONTACT") or privacy,
+        privacy_contact=_text(environ, "TRD30_PRIVACY_CONTACT"),
+        accessibility_contact=_text(environ, "TRD30_ACCESSIBILITY_CONTACT"),
     )
 
 
