@@ -5,8 +5,9 @@ through only what the pages and the API use, and answers everything else itself,
 bokmål (`bot.replies`):
 
 - **Host**: a Host header that is not one of `allowed_hosts` gets 400, and
-  X-Forwarded-Host is dropped unless it is one of them, so no page or config that
-  Gradio builds from them ever names a host an attacker chose.
+  X-Forwarded-Host is dropped unless it is one of them (and X-Gradio-Server, which only
+  Gradio's server-side rendering sends, always), so no page or config that Gradio builds
+  from them ever names a host an attacker chose.
 - **Routes**: our API, /healthz and /gradio.js, and per Gradio view only the page, its
   config and assets, the queue (join, data, heartbeat) and /gradio_api/info, which the
   web component and gradio_client read. Uploads, Gradio's REST calls (run/, call/,
@@ -148,9 +149,12 @@ class Gate:
             await error_reply(send, 400, as_html=as_html, home=home, text=UNKNOWN_HOST)
             return
         forwarded = headers.get(b"x-forwarded-host")
+        dropped = {b"x-gradio-server"}  # Gradio would build its page's addresses from it
         if forwarded is not None and not self._host_allowed(forwarded.split(b",")[0].strip()):
+            dropped.add(b"x-forwarded-host")
+        if dropped & headers.keys():
             scope = {**scope, "headers": [(k, v) for k, v in scope["headers"]
-                                          if k != b"x-forwarded-host"]}  # fmt: skip
+                                          if k not in dropped]}  # fmt: skip
         origin = headers.get(b"origin")
         path = self._relative(scope.get("path", ""), scope.get("root_path", ""))
         cors = ([(b"access-control-allow-origin", origin),

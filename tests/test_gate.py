@@ -98,6 +98,21 @@ def test_a_foreign_forwarded_host_never_reaches_the_app():
     assert seen == [None, b"www.trd.no"]
 
 
+def test_x_gradio_server_never_reaches_the_app():
+    # Gradio takes its page's address from it before the Host (route_utils.get_request_origin)
+    seen = []
+
+    async def spy(scope, receive, send):
+        seen.append(dict(scope["headers"]).get(b"x-gradio-server"))
+        await inner_app()(scope, receive, send)
+
+    gate = TestClient(Gate(spy, [View("", {})], allowed_hosts=["localhost"]),
+                      base_url="http://localhost")  # fmt: skip
+    reply = gate.get("/config", headers={"x-gradio-server": "http://evil.example"})
+    assert reply.status_code == 200
+    assert seen == [None]
+
+
 @pytest.mark.parametrize("path", ["/gradio_api/upload", "/gradio_api/run/ask",
                                   "/gradio_api/call/ask", "/gradio_api/file=/etc/passwd",
                                   "/monitoring", "/nope", "/assets/../../etc/passwd"])  # fmt: skip
