@@ -20,6 +20,10 @@ TRD30_PRIVACY_CONTACT  who to ask about privacy, on /personvern/: an e-mail addr
                    address or any text (default: none; the page says the owner must set it)
 TRD30_ACCESSIBILITY_CONTACT  who to tell about accessibility, on /tilgjengelighet/
                    (default: the privacy contact)
+TRD30_OWNER_NAME   who owns the service, in the chat's header and footer and on its pages
+                   (default: Universitetskommunen TRD3.0)
+TRD30_OWNER_LOGO   an image file (SVG, PNG, JPEG, GIF or WebP, at most 100 KB) shown in the
+                   header with the owner's name as its text (default: none)
 """
 
 from __future__ import annotations
@@ -53,11 +57,14 @@ class Settings:
     log_format: str = "text"
     privacy_contact: str | None = None
     accessibility_contact: str | None = None  # None: the privacy contact (bot.pages)
+    owner_name: str = "Universitetskommunen TRD3.0"
+    owner_logo: Path | None = None  # read and checked by bot.page.load_owner
 
 
 def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
     """The settings; a malformed number is a ValueError with a Norwegian message."""
     cache = environ.get("TRD30_MODEL_CACHE") or platformdirs.user_cache_dir("trd30-boten")
+    logo = _text(environ, "TRD30_OWNER_LOGO")
     return Settings(
         index_dir=Path(environ.get("TRD30_INDEX") or "index"),
         model=environ.get("TRD30_MODEL") or DEFAULT_MODEL,
@@ -75,6 +82,8 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
         log_format=_log_format(environ.get("TRD30_LOG_FORMAT") or "text"),
         privacy_contact=_text(environ, "TRD30_PRIVACY_CONTACT"),
         accessibility_contact=_text(environ, "TRD30_ACCESSIBILITY_CONTACT"),
+        owner_name=_text(environ, "TRD30_OWNER_NAME") or Settings.owner_name,
+        owner_logo=Path(logo) if logo else None,
     )
 
 

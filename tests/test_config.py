@@ -27,3 +27,14 @@ def test_torch_threads_follow_the_usable_cpus_unless_trd30_threads_says_otherwis
 def test_settings_have_their_defaults():
     settings = settings_from_env({})
     assert settings.index_dir.name == "index" and settings.root_path == ""
+
+
+def test_the_owner_is_universitetskommunen_unless_set_and_a_logo_is_a_path():
+    settings = settings_from_env({})
+    assert settings.owner_name == "Universitetskommunen TRD3.0"
+    assert settings.owner_logo is None
+    settings = settings_from_env({"TRD30_OWNER_NAME": "  Trondheim kommune ",
+                                  "TRD30_OWNER_LOGO": "/srv/logo.svg"})  # fmt: skip
+    assert settings.owner_name == "Trondheim kommune"
+    assert str(settings.owner_logo) == "/srv/logo.svg"
+    assert settings_from_env({"TRD30_OWNER_NAME": "   "}).owner_name == "Universitetskommunen TRD3.0"
