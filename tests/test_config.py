@@ -37,4 +37,5 @@ def test_the_owner_is_universitetskommunen_unless_set_and_a_logo_is_a_path():
                                   "TRD30_OWNER_LOGO": "/srv/logo.svg"})  # fmt: skip
     assert settings.owner_name == "Trondheim kommune"
     assert str(settings.owner_logo) == "/srv/logo.svg"
-    assert settings_from_env({"TRD30_OWNER_NAME": "   "}).owner_name == "Universitetskommunen TRD3.0"
+    blank = settings_from_env({"TRD30_OWNER_NAME": "   "})
+    assert blank.owner_name == "Universitetskommunen TRD3.0"
