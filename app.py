@@ -77,7 +77,7 @@ CONCURRENCY = 1
 SEARCH_RESULTS = 10
 MAX_TURNS = 50  # kept per conversation; older turns drop out of the chat
 KEEP_CHARS = 2 * MAX_QUESTION_CHARS  # of each question, for follow-ups and the echo
-WEB = Path(__file__).resolve().parent / "web"  # app.css and app.js, served inline
+WEB = Path(__file__).resolve().parent / "web"  # app.css, app.js inline; embed.js
 PAGE_CSS = ("tokens.css", "pages.css")  # inlined in the pages about the service (bot.pages)
 Turn = tuple[str, str, str]  # (the question, the reply as HTML, the id it was kept under)
 
@@ -318,12 +318,12 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     from bot.metrics import MetricsMiddleware, create_metrics, render_metrics
     from bot.pages import Installation, pages_router
     from bot.replies import NorwegianErrors
+    from bot.webcomponent import web_component_router
     from bot.webpage import (
         BodyLimit,
         NorwegianPages,
         PrivateAccessLog,
         SecurityHeaders,
-        web_component_router,
     )
 
     metrics = metrics or create_metrics()
@@ -376,7 +376,7 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
         return JSONResponse({"detail": "Ugyldig forespørsel. Se README for formatet."}, 422,
                             headers={"content-language": "nb"})  # fmt: skip
 
-    server.include_router(web_component_router(_gradio_frontend() / "gradio.js"))
+    server.include_router(web_component_router(_gradio_frontend(), WEB / "embed.js"))
 
     options = dict(
         root_path=root_path or None,

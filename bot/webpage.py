@@ -16,10 +16,6 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from pathlib import Path
-
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
 
 from .privacy import mask_personal_data
 
@@ -226,15 +222,3 @@ class PrivateAccessLog:
                 status,
                 (time.perf_counter() - started) * 1000,
             )
-
-
-def web_component_router(loader: Path) -> APIRouter:
-    """GET /gradio.js: Gradio's web-component loader, served by us rather than a public
-    CDN. A module script from another site needs CORS, which the embedding sites get."""
-    router = APIRouter()
-
-    @router.get("/gradio.js", include_in_schema=False)
-    def gradio_js() -> FileResponse:  # CORS for the embedding sites: bot.gate
-        return FileResponse(loader, media_type="text/javascript")
-
-    return router
