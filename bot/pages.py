@@ -38,7 +38,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from .chat import format_date, link_html
-from .masking import KINDS
+from .masking import STORED
 
 LANGUAGES = ("nb", "nn", "en")
 DEFAULT_LANGUAGE = "nb"
@@ -207,7 +207,8 @@ class _Writer:
         if days is None:
             parts.append(self.section(w["stored"], lines=w["stored"]["not_stored"]))
         else:
-            kinds = "".join(f"<li>{_e(w['stored']['kinds'][kind])}</li>" for kind in KINDS)
+            kinds = "".join(f"<li>{_e(text)}</li>" for kind, text in w["stored"]["kinds"].items()
+                            if kind in STORED)  # fmt: skip
             after = self.paragraphs(w["stored"]["after"])
             parts.append(self.section(w["stored"], f"<ul>{kinds}</ul>{after}"))
             retention = w["retention"]
