@@ -7,7 +7,7 @@ INDEX ?= index
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test test-fast lint index bench clean chromium
+.PHONY: run test test-fast lint index bench clean chromium nginx
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,11 @@ run: index
 chromium:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
-test: $(STAMP) chromium
+# The proxy tests put Debian's nginx in front of the app (run as this user, on a free port).
+nginx:
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light || DEBIAN_FRONTEND=noninteractive apt-get install -y nginx)
+
+test: $(STAMP) chromium nginx
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
