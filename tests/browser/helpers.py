@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import json
 import os
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--lang=en-US",  # with the contexts' locale: every page must be in bokmål all the same
 ]
 ADMIN_TOKEN = "nettleser-nokkel-42"  # opens /admin/ in the app the browser tests start
 TIMEOUT_MS = 45_000  # generous: waits end as soon as the page is ready
@@ -61,6 +67,26 @@ at forskningen følger snøryddingen gjennom hele vinteren.</p>
 </body>
 </html>
 """
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """`folder` served over HTTP from a port, so an origin, of its own (a web site that
+    embeds the chat); yields its URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
 
 # axe-core results per view, for ARTIFACTS / "axe-results.json" and the run's summary.
 AXE_RESULTS: dict[str, dict] = {}
