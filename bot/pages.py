@@ -223,10 +223,15 @@ class _Writer:
         w, facts = self.words["accessibility"], declaration()
         deviations = sorted(facts.get("deviations", []), key=lambda d: _criterion(d["criterion"]))
         count = len({d["criterion"] for d in deviations})
-        status = w["status"]
-        summary = (f'<p class="status">{self.text(status["partly" if count else "fully"])} '
-                   f'{self.text(status["count"], count=str(count), total=str(WCAG_REQUIREMENTS))}'
-                   f"</p><p>{self.text(status['standard'])}</p>")  # fmt: skip
+        status, total = w["status"], str(WCAG_REQUIREMENTS)
+        if count:
+            counted = self.text(status["count"], count=str(count), total=total)
+            said = f"{self.text(status['partly'])} {counted}"
+        elif facts.get("assessed_all"):
+            said = self.text(status["fully"])
+        else:  # no deviation known, but not every criterion assessed: not "i samsvar"
+            said = self.text(status["unassessed"], total=total)
+        summary = f'<p class="status">{said}</p><p>{self.text(status["standard"])}</p>'
         parts = [f'<p class="ingress">{self.text(w["lead"])}</p>',
                  self.section(status, summary)]  # fmt: skip
         groups = w["users"]["groups"]
