@@ -234,7 +234,8 @@ def build_app(bot: Bot, compact: bool = False, queue_size: int = QUEUE_SIZE,
 
         outputs = [question, chatbot, turns, status]
         gr.on([question.submit, send.click], ask, [question, turns], outputs, api_name="ask",
-              concurrency_id="ask", concurrency_limit=concurrency)  # fmt: skip
+              concurrency_id="ask", concurrency_limit=concurrency,
+              api_visibility="undocumented")  # the chat's own; gradio_client's is /svar
         for button in examples:
             button.click(ask, [button, turns], outputs, api_visibility="private",
                          concurrency_id="ask", concurrency_limit=concurrency)  # fmt: skip
@@ -242,6 +243,10 @@ def build_app(bot: Bot, compact: bool = False, queue_size: int = QUEUE_SIZE,
         chatbot.like(rate, [turns], [why, pending, status], api_visibility="private")
         give.click(explain, [pending, reason, more], [why, pending, status, reason, more],
                    api_visibility="private")  # fmt: skip
+        if not compact:  # gradio_client's one documented endpoint: POST /api/ask's JSON
+            from bot.gradio_api import add_answer_endpoint
+
+            add_answer_endpoint(gr, bot, records, concurrency)
     blocks.queue(max_size=queue_size)
     return blocks
 
@@ -282,7 +287,8 @@ def build_search_app(bot: Bot, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
                                elem_id="sok-knapp")  # fmt: skip
         results = gr.HTML("", elem_id="sok-resultater")
         gr.on([query.submit, button.click, doc.change], search, [query, doc], results,
-              api_name="search", concurrency_id="search", concurrency_limit=2)  # fmt: skip
+              api_name="search", concurrency_id="search", concurrency_limit=2,
+              api_visibility="undocumented")  # fmt: skip
         blocks.load(current_filter, doc, doc, api_visibility="private")
     blocks.queue(max_size=queue_size)
     return blocks
@@ -313,6 +319,7 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
 
     from bot.admin import admin_router, authorised
     from bot.api import api_router
+    from bot.api_docs import OPENAPI_URL, api_docs_router, openapi_info
     from bot.gaps import CachedEmbed
     from bot.gate import DEFAULT_HOSTS, Gate, RateLimit, View
     from bot.metrics import MetricsMiddleware, create_metrics, render_metrics
@@ -332,9 +339,9 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     embed = build_app(bot, compact=True, queue_size=queue_size, concurrency=concurrency,
                       records=records)  # fmt: skip
     staff = build_search_app(bot, queue_size=queue_size)
-    # /openapi.json describes our API (ask, search, health), not Gradio's internal routes.
-    server = FastAPI(title=f"{TITLE} API", docs_url=None, redoc_url=None,
-                     openapi_url="/openapi.json")  # fmt: skip
+    # /api/openapi.json describes our API (ask, search, feedback, health), not Gradio's
+    # internal routes; /api/docs shows it (bot.api_docs).
+    server = FastAPI(**openapi_info(), docs_url=None, redoc_url=None, openapi_url=OPENAPI_URL)
     # The last added runs first: the access log; the headers (on every reply); every
     # error reply into bokmål; the body limit, which refuses an oversized body before
     # anything reads it; the gate (hosts, routes, CORS, sound queue calls, the rate);
@@ -370,6 +377,8 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     page_css = "".join((WEB / name).read_text("utf-8") for name in PAGE_CSS
                        if (WEB / name).exists())  # fmt: skip
     server.include_router(pages_router(bot, about, page_css, frame_ancestors))
+    docs_css = page_css + (WEB / "api_docs.css").read_text("utf-8")
+    server.include_router(api_docs_router(docs_css, frame_ancestors))
 
     @server.exception_handler(RequestValidationError)
     async def invalid_request(request, exc):  # pydantic's English details stay in the log

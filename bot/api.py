@@ -1,4 +1,4 @@
-"""The JSON API for integrations: ask, search and a health check, over one `Bot`.
+"""The JSON API for integrations: ask, search, feedback and a health check, over one `Bot`.
 
     POST /api/ask     {"question": "...", "history": ["earlier question", ...]?}
                       -> the same JSON as `python -m bot ask --json`, and its "id"
@@ -6,10 +6,12 @@
     POST /api/search  {"query": "...", "k": 10?, "doc_id": "..."?} -> {"query", "passages"}
     GET  /healthz     -> {"status", "generation", "documents", "chunks", "model"}
 
-Errors come back as JSON with a Norwegian `detail`, never a traceback. Like the chat's
-queue, the API answers `concurrency` questions at once and lets `waiting` more wait;
-past that it says 503 with Retry-After, rather than running every call at once in the
-server's threads (which made each slower and none faster).
+Every request and reply is a model in `bot.schema`, so /api/openapi.json describes them
+(`bot.api_docs`). `ask_reply` is the whole of /api/ask, which gradio_client's `/svar`
+shares (`bot.gradio_api`). Errors come back as JSON with a Norwegian `detail`, never a
+traceback. Like the chat's queue, the API answers `concurrency` questions at once and
+lets `waiting` more wait; past that it says 503 with Retry-After, rather than running
+every call at once in the server's threads (which made each slower and none faster).
 """
 
 from __future__ import annotations
@@ -19,17 +21,28 @@ import threading
 from contextlib import contextmanager
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
 
 from .feedback import FeedbackError
 from .records import Records
 from .replies import MESSAGES, RETRY_AFTER_S
+from .schema import (
+    ASK_ERRORS,
+    HEALTH_ERRORS,
+    SEARCH_ERRORS,
+    SEARCH_FAILED,
+    AskRequest,
+    AskResponse,
+    FeedbackRequest,
+    FeedbackResponse,
+    HealthResponse,
+    SearchRequest,
+    SearchResponse,
+    feedback_errors,
+)
 from .serialize import answer_to_dict, passage_to_dict
 from .service import Bot
 
 logger = logging.getLogger("trd30.api")
-MAX_HISTORY = 20
-MAX_INPUT_CHARS = 100_000  # longer inputs are refused; the bot itself cuts at 1000
 NB = {"content-language": "nb"}  # the reply is in bokmål already (bot.replies)
 BUSY = {**NB, "retry-after": str(RETRY_AFTER_S)}
 MAX_WAIT_S = 30.0  # a call that waited this long for its turn is told to try again
@@ -62,21 +75,24 @@ class Capacity:
                 self._inside -= 1
 
 
-class AskRequest(BaseModel):
-    question: str = Field(max_length=MAX_INPUT_CHARS)
-    history: list[str] = Field(default_factory=list, max_length=MAX_HISTORY)
+class AnswerFailed(Exception):
+    """The bot failed on a question (the traceback is in the log; the asker is told
+    MESSAGES[500])."""
 
 
-class FeedbackRequest(BaseModel):
-    id: str = Field(max_length=64)
-    rating: str = Field(max_length=16)  # checked by bot.feedback, with a clear message
-    reason: str | None = Field(default=None, max_length=2000)
-
-
-class SearchRequest(BaseModel):
-    query: str = Field(max_length=MAX_INPUT_CHARS)
-    k: int = Field(default=10, ge=1, le=50)
-    doc_id: str | None = None
+def ask_reply(bot: Bot, records: Records, request: AskRequest) -> dict:
+    """The reply to POST /api/ask: the answer's JSON and the id it was kept under,
+    exactly as AskResponse gives it (a notice only when there is one). Raises
+    AnswerFailed."""
+    try:
+        answer = bot.ask(request.question, request.history)
+    except Exception as err:
+        logger.exception("API: klarte ikke å svare")
+        records.failed(request.question)
+        raise AnswerFailed from err
+    answer, answer_id = records.answered(request.question, answer)
+    reply = AskResponse.model_validate({**answer_to_dict(answer), "id": answer_id})
+    return reply.model_dump(mode="json", exclude_unset=True)
 
 
 def api_router(bot: Bot, concurrency: int = 1, waiting: int = 20,
@@ -85,31 +101,34 @@ def api_router(bot: Bot, concurrency: int = 1, waiting: int = 20,
     capacity = Capacity(concurrency, waiting)
     records = records or Records()
 
-    @router.post("/api/ask")
+    @router.post("/api/ask", response_model=AskResponse, response_model_exclude_unset=True,
+                 responses=ASK_ERRORS, summary="Still et spørsmål", tags=["Spørsmål"],
+                 response_description="Svaret, med kilder og svarmodellens sikkerhet.")  # fmt: skip
     def ask(request: AskRequest) -> dict:
+        """Svar med sitater og nummererte kilder, eller et ærlig «finner ikke svar»
+        (`status` = `no_answer`), med svarmodellens sikkerhet (`evidence`)."""
         with capacity.turn():
-            return _answer(request)
+            try:
+                return ask_reply(bot, records, request)
+            except AnswerFailed as err:
+                raise HTTPException(500, MESSAGES[500], NB) from err
 
-    def _answer(request: AskRequest) -> dict:
-        try:
-            answer = bot.ask(request.question, request.history)
-        except Exception as err:
-            logger.exception("API: klarte ikke å svare")
-            records.failed(request.question)
-            raise HTTPException(500, "Beklager, noe gikk galt. Prøv igjen om litt.", NB) from err
-        answer, answer_id = records.answered(request.question, answer)
-        return {**answer_to_dict(answer), "id": answer_id}
-
-    @router.post("/api/feedback")
+    @router.post("/api/feedback", response_model=FeedbackResponse, responses=feedback_errors(),
+                 summary="Gi tommel opp eller ned på et svar", tags=["Tilbakemelding"],
+                 response_description="Tilbakemeldingen er lagret.")  # fmt: skip
     def feedback(request: FeedbackRequest) -> dict:
+        """Lagres (maskert) sammen med svaret med denne `id`-en."""
         try:
             records.feedback(request.id, request.rating, request.reason)
         except FeedbackError as err:
             raise HTTPException(err.status, err.message, NB) from err
         return {"ok": True}
 
-    @router.post("/api/search")
+    @router.post("/api/search", response_model=SearchResponse, responses=SEARCH_ERRORS,
+                 summary="Søk etter tekstbiter", tags=["Søk"],
+                 response_description="Tekstbitene som passer best.")  # fmt: skip
     def search(request: SearchRequest) -> dict:
+        """De beste tekstbitene for søket, med kilde og `score`, uten ferdig svar."""
         try:
             with capacity.turn():
                 passages = bot.search(request.query, request.k, request.doc_id)
@@ -117,11 +136,14 @@ def api_router(bot: Bot, concurrency: int = 1, waiting: int = 20,
             raise
         except Exception as err:
             logger.exception("API: søket feilet")
-            raise HTTPException(500, "Beklager, søket feilet. Prøv igjen om litt.", NB) from err
+            raise HTTPException(500, SEARCH_FAILED, NB) from err
         return {"query": request.query, "passages": [passage_to_dict(p) for p in passages]}
 
-    @router.get("/healthz")
+    @router.get("/healthz", response_model=HealthResponse, responses=HEALTH_ERRORS,
+                summary="Helsesjekk", tags=["Drift"],
+                response_description="Tjenesten er oppe.")  # fmt: skip
     def healthz() -> dict:
+        """Svarer når tjenesten er oppe, med indeksen den svarer fra."""
         manifest = bot.index.manifest
         return {
             "status": "ok",

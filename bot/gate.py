@@ -8,7 +8,8 @@ bokmål (`bot.replies`):
   X-Forwarded-Host is dropped unless it is one of them (and X-Gradio-Server, which only
   Gradio's server-side rendering sends, always), so no page or config that Gradio builds
   from them ever names a host an attacker chose.
-- **Routes**: our API, /healthz and /gradio.js, and per Gradio view only the page, its
+- **Routes**: our API and its documentation (/api/openapi.json, /api/docs), /healthz
+  and /gradio.js, and per Gradio view only the page, its
   config and assets, the queue (join, data, heartbeat) and /gradio_api/info, which the
   web component and gradio_client read. Uploads, Gradio's REST calls (run/, call/,
   api/), component_server, file routes, login, monitoring and the rest get 404; a known
@@ -17,7 +18,8 @@ bokmål (`bot.replies`):
   Access-Control-Allow-Origin; whatever Gradio would have said is removed. Preflights are
   answered here.
 - **Queue calls**: a `queue/join` body must name one of the view's events with as many
-  inputs as it takes, text where it takes text; anything else is 400 before Gradio sees it
+  inputs as it takes, text where it takes text, and for the API-only event (/svar) values
+  of the types its schema gives; anything else is 400 before Gradio sees it
   (Gradio answers 500 to an unknown fn_index, and logs the input of a failed one).
 - **Rate**: `/api/*` calls are limited per client (`RateLimit`), with 429 and Retry-After.
 
@@ -42,6 +44,7 @@ logger = logging.getLogger("trd30.gate")
 OWN_ROUTES = {"/api/ask": {"POST"}, "/api/search": {"POST"}, "/healthz": {"GET"},
               "/gradio.js": {"GET"}, "/admin/": {"GET"}, "/openapi.json": {"GET"},
               "/api/feedback": {"POST"}, "/metrics": {"GET"},
+              "/api/openapi.json": {"GET"}, "/api/docs": {"GET"},  # bot.api_docs
               **{f"/admin/eksport/{name}.csv": {"GET"}
                  for name in ("ubesvarte", "tommel-ned", "svarandel", "sitert")},
               **{f"/{page}/": {"GET"} for page in PAGES}}  # fmt: skip
@@ -61,6 +64,8 @@ JOIN_KEYS = {"data", "fn_index", "session_hash", "trigger_id", "event_data", "ev
 _SESSION = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _PLAIN_QUERY = re.compile(rb"[!-~]{0,1000}")  # printable ASCII: safe to repeat in a header
 TEXT_INPUTS = {"Textbox", "Button", "Dropdown"}  # their values reach our code as text
+API_INPUT = "Api"  # an input of an API-only event (gr.api): checked against its JSON schema
+JSON_TYPES = {"string": str, "null": type(None)}  # the kinds of value such an input may take
 CORS_METHODS = b"GET, POST, OPTIONS"
 _HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
 DEFAULT_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -75,6 +80,8 @@ class View:
     events: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # per event, per input: the values a fixed-choice input (a Radio) may take, else None
     choices: dict[int, tuple[frozenset | None, ...]] = field(default_factory=dict)
+    # per event, per input: the JSON schema of an API-only input (gradio_client's /svar)
+    schemas: dict[int, tuple[dict | None, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, prefix: str, blocks) -> View:
@@ -82,7 +89,22 @@ class View:
                   for index, fn in blocks.fns.items()}  # fmt: skip
         choices = {index: tuple(_fixed_choices(block) for block in fn.inputs)
                    for index, fn in blocks.fns.items()}  # fmt: skip
-        return cls(prefix, events, choices)
+        schemas = {index: tuple(block.api_info() if type(block).__name__ == API_INPUT else None
+                                for block in fn.inputs)
+                   for index, fn in blocks.fns.items()}  # fmt: skip
+        return cls(prefix, events, choices, schemas)
+
+
+def fits(schema: dict, value) -> bool:
+    """`value` is of the JSON schema's kind: text, null, a list of them, or one of several
+    (the schemas gr.api derives from `str`, `list[str]` and `| None`); any other is not."""
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            return any(fits(choice, value) for choice in schema[key])
+    kind = schema.get("type")
+    if kind == "array":
+        return isinstance(value, list) and all(fits(schema.get("items", {}), v) for v in value)
+    return kind in JSON_TYPES and isinstance(value, JSON_TYPES[kind])
 
 
 def _fixed_choices(block) -> frozenset | None:
@@ -296,6 +318,10 @@ def _sound_join(body: bytes, view: View) -> bool:
         return False
     texts = [v for k, v in zip(kinds, data, strict=True) if k in TEXT_INPUTS]
     if not all(v is None or isinstance(v, str) for v in texts):
+        return False
+    schemas = view.schemas.get(index, ())
+    if any(schema is not None and not fits(schema, v)
+           for schema, v in zip(schemas, data, strict=False)):  # fmt: skip
         return False
     fixed = view.choices.get(index, ())
     if any(allowed is not None and v is not None and (not isinstance(v, str) or v not in allowed)

@@ -1,9 +1,29 @@
-"""The JSON shape of an answer, shared by `bot ask --json`, the HTTP API and the app."""
+"""The JSON shape of an answer, shared by `bot ask --json`, the HTTP API, gradio_client's
+endpoint and the app (documented field by field in `bot.schema`).
+
+Two numbers in it say how far to trust what it says:
+
+- `score` of a citation or a passage is its relevance to the question: the cosine
+  similarity of the question's and the passage's unit vectors, as the dense retriever
+  measured it, in [0, 1] (higher is more relevant). Not the fused rank score retrieval
+  sorts by, which is near-constant for the passages an answer cites (1/11 + 1/11 + 1/11
+  for a passage first in all three rankings). `null` when no similarity was measured: a
+  passage quoted only because its sentence continues one that was retrieved, or
+  retrieval without the embedding (`--mode bm25`).
+- `evidence` is the answer model's probability that the documents answer the question
+  (`bot.evidence`: the refusal rule's P(answerable)) and the threshold it was compared
+  to; for a two-part question the higher of its parts' (it answers when any part is).
+  `null` when nothing was weighed (small talk, an empty question).
+
+It computes nothing that the answer does not already carry.
+"""
 
 from __future__ import annotations
 
 from .answer import Answer, Citation
 from .retrieve import Passage
+
+DECIMALS = 4  # of the scores: differences below 1e-4 mean nothing here
 
 
 def citation_to_dict(citation: Citation) -> dict:
@@ -21,6 +41,7 @@ def answer_to_dict(answer: Answer) -> dict:
     }
     if answer.notice:
         out["notice"] = answer.notice
+    out["evidence"] = evidence_to_dict(answer.evidence)
     return out
 
 
@@ -34,5 +55,27 @@ def passage_to_dict(passage: Passage) -> dict:
         "url": chunk.url,
         "updated": chunk.updated,
         "text": chunk.text,
-        "score": round(passage.score, 6),
+        "score": relevance(passage),
     }
+
+
+def relevance(passage: Passage) -> float | None:
+    """The passage's cosine similarity to the question in [0, 1], or None if unmeasured.
+
+    A passage outside the dense candidates still has its exact cosine (`retrieve`); only
+    one retrieval never saw (answer.py's neighbouring chunk) or a BM25-only search has
+    neither a dense rank nor a cosine."""
+    if passage.dense_rank is None and passage.dense == 0.0:
+        return None
+    return round(min(max(passage.dense, 0.0), 1.0), DECIMALS)
+
+
+def evidence_to_dict(evidence: dict) -> dict | None:
+    """{"score": P(answerable), "threshold": ...} of an answer's evidence, or None."""
+    parts = evidence.get("parts", [evidence]) if evidence else []
+    weighed = [p for p in parts if isinstance(p.get("answerable"), int | float)]
+    if not weighed:
+        return None
+    best = max(weighed, key=lambda p: p["answerable"])
+    return {"score": round(float(best["answerable"]), DECIMALS),
+            "threshold": float(best["threshold"])}  # fmt: skip

@@ -15,7 +15,7 @@ from ingest.pipeline import run_ingest
 LOCAL = "http://localhost"  # a Host the app answers to (bot.gate)
 
 # the JSON of `python -m bot ask --json`, and the id feedback is given on
-ANSWER_KEYS = {"question", "status", "answer", "language", "citations", "id"}
+ANSWER_KEYS = {"question", "status", "answer", "language", "citations", "evidence", "id"}
 CITATION_KEYS = {"n", "doc_id", "title", "section", "page", "url", "updated", "text", "quote",
                  "score"}  # fmt: skip
 
@@ -84,7 +84,8 @@ def test_ask_passes_the_history_to_the_bot(bot):
 def test_a_two_part_question_with_an_unanswered_part_has_a_notice(client):
     question = "Når ble samarbeidsavtalen signert, og hva koster parkeringen ved Lerkendal?"
     body = client.post("/api/ask", json={"question": question}).json()
-    assert set(body) == ANSWER_KEYS | {"notice"}  # the evidence stays inside the bot
+    assert set(body) == ANSWER_KEYS | {"notice"}  # the evidence's signals stay inside the bot
+    assert set(body["evidence"]) == {"score", "threshold"}
     assert body["status"] == "answered"
     assert body["notice"] == PART_MISSING["nb"].format(part="hva koster parkeringen ved Lerkendal")
     [citation] = body["citations"]

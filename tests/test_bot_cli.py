@@ -21,7 +21,7 @@ from ingest.index import MANIFEST, current_generation
 from ingest.integrity import seal
 from ingest.pipeline import run_ingest
 
-ANSWER_KEYS = {"question", "status", "answer", "language", "citations"}
+ANSWER_KEYS = {"question", "status", "answer", "language", "citations", "evidence"}
 CITATION_KEYS = {"n", "doc_id", "title", "section", "page", "url", "updated", "text", "quote",
                  "score"}  # fmt: skip
 OUT_OF_SCOPE = "Når går neste buss fra Lerkendal til sentrum?"
@@ -124,7 +124,8 @@ def test_ask_json_prints_one_answer_object(hash_index, cache):
     assert citation["updated"] == "2021-03-15"
     assert citation["quote"] == "Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune."
     assert citation["quote"] in citation["text"] and citation["quote"] in answer["answer"]
-    assert isinstance(citation["score"], float)
+    assert 0.0 < citation["score"] <= 1.0  # the cited passage's cosine to the question
+    assert answer["evidence"]["score"] >= answer["evidence"]["threshold"]
     assert not cache.exists()  # the hash model needs no model files
 
 

@@ -1,23 +1,18 @@
 """Browser tests: headless Chromium (Debian's) against the real app, started once.
 
-The app runs as a subprocess (`python app.py`) on an index of a copy of corpus/ plus one
-test web page with a URL, a date and an HTML/JS payload in its text. A second small HTTP
-server serves examples/ (the host page for embedding) from another origin, which the app
-lists in its frame-ancestors. One Chromium per run; each test gets a fresh page.
+The app runs as a subprocess (`python app.py`, by tests/conftest.py's `app_process`) on an
+index of a copy of corpus/ plus one test web page with a URL, a date and an HTML/JS
+payload in its text. A second small HTTP server serves examples/ (the host page for
+embedding) from another origin, which the app lists in its frame-ancestors. One Chromium
+per run; each test gets a fresh page.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -29,8 +24,6 @@ from .helpers import (
     CHROMIUM_ARGS,
     CORPUS,
     EXAMPLES,
-    ROOT,
-    SERVER_START_S,
     TEST_DOC,
     TEST_DOC_NAME,
     TIMEOUT_MS,
@@ -60,12 +53,6 @@ def chromium_executable() -> str:
             pytrace=False,
         )
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="package")
@@ -112,48 +99,15 @@ def app_data(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="package")
-def app_url(browser_index, model_cache, examples_url, app_data, tmp_path_factory):
+def app_url(browser_index, model_cache, examples_url, app_data, tmp_path_factory, app_process):
     """`python app.py` on the test index; the examples' origin may embed it."""
-    port = free_port()
     log_path = tmp_path_factory.mktemp("app-log") / "app.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRD30_")}
-    env.update(
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        TRD30_MODEL_CACHE=str(model_cache),
-        TRD30_FRAME_ANCESTORS=examples_url,
-        TRD30_ADMIN_TOKEN=ADMIN_TOKEN,
-        GRADIO_TEMP_DIR=str(tmp_path_factory.mktemp("gradio-tmp")),
-        TRD30_DATA=str(app_data),  # the database: not in the checkout
-        GRADIO_ANALYTICS_ENABLED="False",
-    )
-    command = [sys.executable, str(ROOT / "app.py"), "--index", str(browser_index),
-               "--port", str(port)]  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Appen stoppet ved oppstart:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Appen svarte ikke på /healthz:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.3)
+    # The database (TRD30_DATA) and Gradio's temporary files: not in the checkout.
+    with app_process(browser_index, model_cache, log_path,
+                     TRD30_FRAME_ANCESTORS=examples_url, TRD30_ADMIN_TOKEN=ADMIN_TOKEN,
+                     GRADIO_TEMP_DIR=str(tmp_path_factory.mktemp("gradio-tmp")),
+                     TRD30_DATA=str(app_data)) as url:  # fmt: skip
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="package")

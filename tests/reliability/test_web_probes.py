@@ -14,14 +14,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -30,49 +25,21 @@ from bot.replies import MESSAGES
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 EMBEDDER = "https://www.trondheim.kommune.no"
 QUEUE_SIZE = 2
 RATE_PER_MINUTE = 60  # the default; its burst is a third of it
-START_S = 180
 
 
 @pytest.fixture(scope="module")
-def app(real_corpus_index, model_cache, tmp_path_factory):
+def app(real_corpus_index, model_cache, tmp_path_factory, app_process):
     """(base url, log path, Gradio's temp folder) of a running app.py."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     folder = tmp_path_factory.mktemp("probes")
     log_path, uploads = folder / "app.log", folder / "gradio-tmp"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRD30_")}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TRD30_MODEL_CACHE=str(model_cache),
-               TRD30_FRAME_ANCESTORS=EMBEDDER, TRD30_QUEUE_SIZE=str(QUEUE_SIZE),
-               TRD30_RATE_LIMIT=str(RATE_PER_MINUTE), GRADIO_TEMP_DIR=str(uploads),
-               TRD30_DATA=str(folder / "data"))  # fmt: skip
-    command = [sys.executable, str(ROOT / "app.py"), "--index", str(real_corpus_index),
-               "--port", str(port)]  # fmt: skip
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_S
-        while True:
-            assert process.poll() is None, log_path.read_text()[-3000:]
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
-                time.sleep(0.3)
+    settings = dict(TRD30_FRAME_ANCESTORS=EMBEDDER, TRD30_QUEUE_SIZE=str(QUEUE_SIZE),
+                    TRD30_RATE_LIMIT=str(RATE_PER_MINUTE), GRADIO_TEMP_DIR=str(uploads),
+                    TRD30_DATA=str(folder / "data"))  # fmt: skip
+    with app_process(real_corpus_index, model_cache, log_path, **settings) as url:
         yield url, log_path, uploads
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 _clients = iter(range(1, 1_000_000))
