@@ -321,6 +321,23 @@ def test_the_bad_input_catalogue_gets_no_5xx_no_traceback_and_bokmal(app):
     assert "Traceback" not in new_log, new_log[new_log.find("Traceback") - 500 :][:3000]
 
 
+def test_svar_takes_only_its_documented_inputs_and_the_rest_never_reach_gradio(app):
+    base, log_path, _ = app
+    config = probe(base, "GET", "/config").json()
+    (svar,) = [d["id"] for d in config["dependencies"] if d.get("api_name") == "svar"]
+    log_before = log_path.read_text("utf-8", "replace")
+    wrong = ([5, None], [None, None], ["Og?", "Hva er KSF?"], ["Og?", [1, 2]],
+             ["Og?", {"q": "x"}], ["Og?"], ["Og?", None, "x"])  # fmt: skip
+    for data in wrong:
+        refused = probe(base, "POST", "/gradio_api/queue/join", json=join_body(data, svar))
+        assert refused.status_code == 400 and refused.json() == {"detail": MESSAGES[400]}, data
+    for data in (["Hva er KSF Helse?", None], ["Og hvem leder det?", ["Hva er KSF Helse?"]]):
+        accepted = probe(base, "POST", "/gradio_api/queue/join", json=join_body(data, svar))
+        assert accepted.status_code == 200, data
+    new_log = log_path.read_text("utf-8", "replace")[len(log_before) :]
+    assert "Traceback" not in new_log and "Hva er KSF?" not in new_log
+
+
 # (what is sent, what must never reach the log): each form is one way of writing it.
 PERSONAL = {
     "fødselsnummer": ["01059918539", "010599 18539", "010599-18539", "010599.18539"],
