@@ -11,6 +11,7 @@ chat. The bokmål pages are saved as screenshots (ARTIFACTS).
 from __future__ import annotations
 
 import io
+from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -20,6 +21,9 @@ from bot.pages import LANGUAGES, PAGES, words
 
 from .helpers import TEST_DOC_TITLE, TEST_DOC_URL, ask, save_axe
 from .test_accessibility import BLOCKING, contrast
+
+# The app under TRD30_ROOT_PATH and nginx in front of it, as test_proxy starts them.
+from .test_proxy import PREFIX, hosts, prefixed_app, proxied, redirect, visit  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -133,3 +137,25 @@ def test_the_chat_keeps_nothing_in_the_browser(app_url, open_page):
     page.goto(app_url + "/")
     expect(page.locator("#sporsmal textarea")).to_be_visible()
     expect(page.locator("#samtale [data-testid='user']")).to_have_count(0)  # it is gone
+
+
+@pytest.mark.parametrize("way", ["direct", "strips", "keeps"])
+def test_the_pages_work_under_a_root_path(prefixed_app, proxied, visit, way):  # noqa: F811
+    """TRD30_ROOT_PATH=/trd30, asked directly and through nginx (test_proxy's fixtures):
+    the links between the pages and to the chat stay under the prefix and lead there."""
+    bot = f"{prefixed_app}{PREFIX}" if way == "direct" else proxied[way]
+    page, network = visit(f"{bot}/om-tjenesten/?lang=en")
+    expect(page.locator("h1")).to_have_text("About the service")
+    footer = page.get_by_role("navigation", name="About the service")
+    footer.get_by_role("link", name="Privacy").click()
+    expect(page).to_have_url(f"{bot}/personvern/?lang=en")
+    languages = page.get_by_role("navigation", name="Language")
+    languages.get_by_role("link", name="Norsk nynorsk").click()
+    expect(page).to_have_url(f"{bot}/personvern/?lang=nn")
+    expect(page.locator("html")).to_have_attribute("lang", "nn")
+    page.get_by_role("navigation", name="Sider om tenesta").get_by_role(
+        "link", name="Til chatten").click()  # fmt: skip
+    expect(page.locator("#sporsmal textarea")).to_be_visible()
+    assert urlsplit(page.url).path == f"{PREFIX}/"
+    assert redirect(f"{bot}/tilgjengelighet") == (308, f"{PREFIX}/tilgjengelighet/")
+    assert network.failures == []
