@@ -29,6 +29,18 @@ from typing import TYPE_CHECKING
 
 from bot.chat import answer_html, error_html, html_to_text, question_html, search_results_html
 from bot.feedback import FeedbackError, reason_choices
+from bot.page import (
+    Owner,
+    feedback_reasons,
+    footer_html,
+    header_html,
+    language_choices,
+    language_of,
+    notice_html,
+    script_words,
+    welcome_html,
+    words,
+)
 from bot.records import Records
 from bot.text import MAX_QUESTION_CHARS
 
@@ -43,24 +55,10 @@ logger = logging.getLogger("trd30.app")
 
 SOURCES = Path(__file__).resolve().parent / "sources.toml"  # corpus/ and any web sources
 TITLE = "TRD3.0-boten"
-INTRO = (
-    "# TRD3.0-boten\n"
-    "Spør om Universitetskommunen TRD3.0, samarbeidet mellom Trondheim kommune og NTNU. "
-    "Svarene hentes fra TRD3.0s egne dokumenter, med kildene under hvert svar."
-)
-WELCOME = (
-    "<p>Hei! Jeg er en KI-assistent (kunstig intelligens) som svarer på spørsmål ut fra "
-    "dokumentene til Universitetskommunen TRD3.0. Svarene lages automatisk og kan være feil, "
-    "så sjekk gjerne kildene under hvert svar.</p>"
-    "<p>Ikke skriv personopplysninger i spørsmålene.</p>"
-)
-EXAMPLES = (
-    "Hva er Unikom?",
-    "Hvordan definerer KS innovasjon?",
-    "Hva er KSF Helse?",
-    "Hvordan er prosjektlederne i Universitetskommunen ansatt?",
-    "Hva handlet konferansen Framtidskraft om?",
-)
+# The page's words are in bot/data/ui_words.toml (bot.page); the page opens in bokmål.
+WELCOME = welcome_html("nb")
+EXAMPLES = tuple(words("nb")["examples"])
+COMPACT_EXAMPLES = 3  # of them in the embedded view, which must fit 380 x 600
 # The visitor's own system fonts: nothing is fetched. (Plain strings reach the CSS as
 # they are; gr.themes.Font("system-ui") would be quoted and name no font at all.)
 SYSTEM_FONTS = ["system-ui", "sans-serif"]
@@ -79,44 +77,50 @@ MAX_TURNS = 50  # kept per conversation; older turns drop out of the chat
 KEEP_CHARS = 2 * MAX_QUESTION_CHARS  # of each question, for follow-ups and the echo
 WEB = Path(__file__).resolve().parent / "web"  # app.css, app.js inline; embed.js
 PAGE_CSS = ("tokens.css", "pages.css")  # inlined in the pages about the service (bot.pages)
-Turn = tuple[str, str, str]  # (the question, the reply as HTML, the id it was kept under)
+# (the question, the reply as HTML, the id it was kept under, the question's language)
+Turn = tuple[str, str, str, str]
 
 
-def respond(bot: Bot, question: str, turns: list[Turn], records: Records | None = None
-            ) -> list[Turn]:  # fmt: skip
+def respond(bot: Bot, question: str, turns: list[Turn], records: Records | None = None,
+            language: str = "nb") -> list[Turn]:  # fmt: skip
     """The conversation with `question` and its reply added (and kept in `records`).
-    Never raises."""
+    Never raises: a failure is told in the question's language (`language`, the page's,
+    when the question says too little to tell)."""
     question = question if isinstance(question, str) else ""
     records = records or Records()
     try:
         answer = bot.ask(question, [turn[0] for turn in turns])
         answer, answer_id = records.answered(question, answer)
-        reply = answer_html(answer)
+        reply, asked_in = answer_html(answer), answer.language
     except Exception:
         logger.exception("Klarte ikke å svare på et spørsmål")
         answer_id = records.failed(question)
-        reply = error_html()
-    return [*turns, (question[:KEEP_CHARS], reply, answer_id)][-MAX_TURNS:]
+        asked_in = _language_of_text(question, language)
+        reply = error_html(words(asked_in)["error"], asked_in)
+    return [*turns, (question[:KEEP_CHARS], reply, answer_id, asked_in)][-MAX_TURNS:]
 
 
-def chat_messages(turns: list[Turn]) -> list[dict]:
-    """The chat: the welcome, then each question (as plain text) and its reply."""
-    messages = [{"role": "assistant", "content": WELCOME}]
-    for question, reply, *_ in turns:
-        echo = question_html(question)
+def _language_of_text(text: str, otherwise: str) -> str:
+    from ingest.language import guess_language
+
+    return language_of(guess_language(text)) if text.strip() else language_of(otherwise)
+
+
+def chat_messages(turns: list[Turn], language: str = "nb") -> list[dict]:
+    """The chat: the welcome in the page's `language`, then each question (as plain
+    text, marked with its language) and its reply."""
+    messages = [{"role": "assistant", "content": welcome_html(language)}]
+    for question, reply, _, asked_in in turns:
+        echo = question_html(question, asked_in)
         if echo:  # an empty question gets a reply, but no empty bubble
             messages.append({"role": "user", "content": echo})
         messages.append({"role": "assistant", "content": reply})
     return messages
 
 
-FEEDBACK_THANKS = "Takk for tilbakemeldingen!"
-FEEDBACK_WHY = "Takk. Si gjerne hva som var galt, rett under samtalen."
-
-
-def spoken(text: str) -> str:
+def spoken(text: str, language: str = "nb") -> str:
     """A short message for the screen-reader live region (shown to nobody else)."""
-    return f'<p class="trd-skjult">{html_escape(text)}</p>'
+    return f'<p class="trd-skjult" lang="{language_of(language)}">{html_escape(text)}</p>'
 
 
 def reply_turn(turns: list[Turn], message: int) -> int | None:
@@ -131,118 +135,162 @@ def reply_turn(turns: list[Turn], message: int) -> int | None:
 
 def status_text(turns: list[Turn]) -> str:
     """The latest answer for the screen-reader live region, as plain text: numbered (so
-    two identical answers are both read) and without the passages ("" at start)."""
+    two identical answers are both read), without the passages ("" at start), and in the
+    answer's language."""
     if not turns:
         return ""
+    language = language_of(turns[-1][3])
+    w = words(language)
     answer, _, sources = turns[-1][1].partition('<div class="trd-kilder"')
     count = sources.count("<li>")
-    tail = {0: "", 1: " 1 kilde under svaret."}.get(count, f" {count} kilder under svaret.")
-    return f'<p class="trd-skjult">Svar {len(turns)}: {html_to_text(answer)}{tail}</p>'
+    tail = {0: "", 1: f" {w['one_source']}"}.get(count, " " + w["sources"].format(n=count))
+    number = w["answer_number"].format(n=len(turns))
+    return (f'<p class="trd-skjult" lang="{language}">{number} {html_to_text(answer)}'
+            f"{tail}</p>")  # fmt: skip
 
 
 def build_app(bot: Bot, compact: bool = False, queue_size: int = QUEUE_SIZE,
-              concurrency: int = CONCURRENCY,
-              records: Records | None = None) -> gr.Blocks:  # fmt: skip
-    """The chat page for `bot`: title, chat, question box and example questions.
+              concurrency: int = CONCURRENCY, records: Records | None = None,
+              owner: Owner | None = None) -> gr.Blocks:  # fmt: skip
+    """The chat page for `bot`: a header (the service, its `owner`, the language choice),
+    the chat, the question box with the AI notice under it, example questions and a
+    footer with the links to the service's pages.
 
-    `compact` is the embeddable view: a short heading, a lower chat and fewer examples,
-    so that it fits a 380 x 600 box and still works 320 px wide. `queue_size` questions
-    may wait, `concurrency` are answered at once.
+    `compact` is the embeddable view: a small header, a lower chat and fewer examples,
+    so that it fits a 380 x 600 box and still works 320 px wide; its links open in a new
+    tab. The page opens in bokmål, or in the language its address asks for (?lang=nn);
+    the choice in the header changes the page's words and keeps the conversation, whose
+    answers keep their own language. `queue_size` questions may wait, `concurrency` are
+    answered at once.
     """
     gr = _gradio()
+    owner = owner or Owner()
+    base = "../" if compact else ""  # from the view's page to the app's root, for links
+    shown = COMPACT_EXAMPLES if compact else len(EXAMPLES)
+    kept_reasons = reason_choices()
 
-    def ask(question: str, turns: list[Turn]):
-        turns = respond(bot, question, turns, records)
-        return "", chat_messages(turns), turns, status_text(turns)
+    def ask(question: str, turns: list[Turn], language: str):
+        turns = respond(bot, question, turns, records, language_of(language))
+        return "", chat_messages(turns, language_of(language)), turns, status_text(turns)
 
-    def clear():
-        return chat_messages([]), [], ""
+    def clear(language: str):
+        return chat_messages([], language_of(language)), [], ""
+
+    def page_words(language: str, turns: list[Turn]) -> tuple:
+        """Every word of the page in `language` (the outputs of `worded`, below)."""
+        w = words(language)
+        return (language, gr.update(value=language, label=w["language"]),
+                chat_messages(turns, language),
+                gr.update(label=w["question"], placeholder=w["placeholder"]),
+                gr.update(value=w["send"]), w["examples_heading"],
+                *(gr.update(value=text) for text in w["examples"][:shown]),
+                notice_html(language, base, compact), footer_html(owner, language, base, compact),
+                gr.update(label=w["reason"], choices=_reasons(language), value=None),
+                gr.update(label=w["more"]), gr.update(value=w["send_feedback"]))  # fmt: skip
+
+    def _reasons(language: str) -> list[tuple[str, str]]:
+        return feedback_reasons(language, kept_reasons)
+
+    def choose(language: str, turns: list[Turn]):
+        return page_words(language_of(language), turns)
 
     def rate(turns: list[Turn], data: gr.LikeData):
-        """Thumbs up or down on a reply; after a thumbs down, ask why (optional)."""
+        """Thumbs up or down on a reply; after a thumbs down, ask why (optional). What is
+        said in the live region is in the rated answer's language."""
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         turn = reply_turn(turns, int(index))
         if turn is None or not turns[turn][2] or data.liked not in (True, False):
             return gr.update(visible=False), "", ""  # the welcome, or a thumb taken back
-        down = data.liked is False
+        down, language = data.liked is False, language_of(turns[turn][3])
         try:
             (records or Records()).feedback(turns[turn][2], "down" if down else "up")
         except FeedbackError as err:
             return gr.update(visible=False), "", spoken(err.message)
         if down:
-            return gr.update(visible=True), turns[turn][2], spoken(FEEDBACK_WHY)
-        return gr.update(visible=False), "", spoken(FEEDBACK_THANKS)
+            return (gr.update(visible=True), turns[turn][2],
+                    spoken(words(language)["feedback_why"], language))  # fmt: skip
+        return gr.update(visible=False), "", spoken(words(language)["feedback_thanks"], language)
 
     # Gradio hands the event's LikeData to a parameter annotated with the class itself
     # (this module's annotations are strings, and gradio is imported lazily).
     rate.__annotations__["data"] = gr.LikeData
 
-    def explain(answer_id: str, choice: str | None, text: str | None):
+    def explain(answer_id: str, choice: str | None, text: str | None, language: str):
         """The reason for a thumbs down, kept with it (masked, like everything)."""
+        language = language_of(language)
         try:
-            (records or Records()).feedback(answer_id, "down", choice or "Annet",
+            (records or Records()).feedback(answer_id, "down", choice or kept_reasons[-1],
                                             (text or "").strip()[:500] or None)  # fmt: skip
         except FeedbackError as err:
             return gr.update(visible=False), "", spoken(err.message), None, ""
-        return gr.update(visible=False), "", spoken(FEEDBACK_THANKS), None, ""
+        thanks = spoken(words(language)["feedback_thanks"], language)
+        return gr.update(visible=False), "", thanks, None, ""
 
+    w = words("nb")
     with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
-        if compact:
-            gr.HTML(f'<h1 class="trd-tittel-liten">{TITLE}</h1>', padding=False)
-        else:
-            gr.Markdown(INTRO)
+        with gr.Row(elem_id="topp", equal_height=True):
+            gr.HTML(header_html(owner, compact), padding=False, elem_id="topp-navn")
+            language = gr.Radio(language_choices(short=compact), value="nb", label=w["language"],
+                                elem_id="sprak")  # fmt: skip
         chatbot = gr.Chatbot(
             value=chat_messages([]),
-            label="Samtale",
+            label=w["conversation"],
             show_label=False,
-            height=330 if compact else 540,
+            height=330 if compact else 540,  # app.css fits them to the window
             render_markdown=False,  # messages are escaped HTML from bot.chat
             sanitize_html=True,
             latex_delimiters=[],
             allow_tags=False,
             buttons=[],
-            feedback_options=("Like", "Dislike"),  # labelled «Liker» / «Liker ikke»
+            feedback_options=("Like", "Dislike"),  # labelled in the answer's language: app.js
             group_consecutive_messages=False,
+            autoscroll=False,  # app.js shows the start of each new answer instead
             elem_id="samtale",
         )
         turns = gr.State([])
+        ui = gr.State("nb")  # the page's language, as chosen in the header
         # Each finished answer, once, as plain text for screen readers (aria-live in app.js).
         status = gr.HTML("", elem_id="svar-status", padding=False)
         # After a thumbs down: why, if the asker wants to say (fixed choices, short text).
         with gr.Group(visible=False) as why:
-            reason = gr.Radio(list(reason_choices()), label="Hva var galt med svaret? (valgfritt)",
-                              elem_id="grunn")  # fmt: skip
-            more = gr.Textbox(label="Fortell gjerne mer (valgfritt, uten personopplysninger)",
-                              max_lines=3, max_length=500, elem_id="grunn-tekst")  # fmt: skip
-            give = gr.Button("Send tilbakemelding", elem_id="send-grunn")
+            reason = gr.Radio(_reasons("nb"), label=w["reason"], elem_id="grunn")
+            more = gr.Textbox(label=w["more"], max_lines=3, max_length=500,
+                              elem_id="grunn-tekst")  # fmt: skip
+            give = gr.Button(w["send_feedback"], elem_id="send-grunn")
         pending = gr.State("")  # the id of the reply rated down
         with gr.Row(equal_height=True):
             question = gr.Textbox(
-                label="Spørsmålet ditt",
-                placeholder="Skriv et spørsmål og trykk Enter",
+                label=w["question"],
+                placeholder=w["placeholder"],
                 lines=1,
                 max_lines=6,
                 scale=6,
                 elem_id="sporsmal",
                 autofocus=not compact,
             )
-            send = gr.Button("Spør", variant="primary", scale=1, min_width=70, elem_id="send")
-        examples_shown = EXAMPLES[:3] if compact else EXAMPLES
-        gr.Markdown("Eksempler på spørsmål:", elem_id="eksempler-tittel")
+            send = gr.Button(w["send"], variant="primary", scale=1, min_width=70, elem_id="send")
+        # Always in sight under the question box, whatever the chat has scrolled to.
+        notice = gr.HTML(notice_html("nb", base, compact), padding=False, elem_id="ki-merknad")
+        examples_title = gr.Markdown(w["examples_heading"], elem_id="eksempler-tittel")
         with gr.Row(elem_id="eksempler"):
-            examples = [gr.Button(t, variant="secondary", size="sm") for t in examples_shown]
+            examples = [gr.Button(t, variant="secondary", size="sm") for t in EXAMPLES[:shown]]
+        footer = gr.HTML(footer_html(owner, "nb", base, compact), padding=False, elem_id="bunn")
 
         outputs = [question, chatbot, turns, status]
-        gr.on([question.submit, send.click], ask, [question, turns], outputs, api_name="ask",
+        gr.on([question.submit, send.click], ask, [question, turns, ui], outputs, api_name="ask",
               concurrency_id="ask", concurrency_limit=concurrency,
-              api_visibility="undocumented")  # the chat's own; gradio_client's is /svar
+              api_visibility="undocumented")  # fmt: skip  # gradio_client's is /svar
         for button in examples:
-            button.click(ask, [button, turns], outputs, api_visibility="private",
+            button.click(ask, [button, turns, ui], outputs, api_visibility="private",
                          concurrency_id="ask", concurrency_limit=concurrency)  # fmt: skip
-        chatbot.clear(clear, None, [chatbot, turns, status], api_visibility="private")
+        chatbot.clear(clear, [ui], [chatbot, turns, status], api_visibility="private")
         chatbot.like(rate, [turns], [why, pending, status], api_visibility="private")
-        give.click(explain, [pending, reason, more], [why, pending, status, reason, more],
+        give.click(explain, [pending, reason, more, ui], [why, pending, status, reason, more],
                    api_visibility="private")  # fmt: skip
+        worded = [ui, language, chatbot, question, send, examples_title, *examples, notice,
+                  footer, reason, more, give]  # fmt: skip
+        # Also chosen by app.js when the page's address asks for a language (?lang=nn).
+        language.input(choose, [language, turns], worded, api_visibility="private")
         if not compact:  # gradio_client's one documented endpoint: POST /api/ask's JSON
             from bot.gradio_api import add_answer_endpoint
 
@@ -298,7 +346,8 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
                   allowed_hosts: Sequence[str] = (), rate_limit: int = 60,
                   queue_size: int = QUEUE_SIZE, concurrency: int = CONCURRENCY,
                   admin_token: str | None = None, stale_months: int = 12,
-                  store=None, metrics=None, pages=None) -> FastAPI:  # fmt: skip
+                  store=None, metrics=None, pages=None,
+                  owner: Owner | None = None) -> FastAPI:  # fmt: skip
     """The web server: the chat at "/", the embeddable chat at "/embed/", staff search at
     "/sok/", the JSON API and /healthz, all in bokmål and with no fonts or scripts from
     elsewhere.
@@ -310,7 +359,8 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     `admin_token` opens /admin/ (bot.admin), closed without one, and guards /metrics;
     `store` (bot.store) keeps each question and its feedback, `metrics` (bot.metrics)
     counts them; `pages` (bot.pages.Installation) is what the pages about the service say
-    of the owner and the contacts (their retention days are the store's).
+    of the owner and the contacts (their retention days are the store's); `owner`
+    (bot.page.Owner) is the name and logo in the chat's header and footer.
     """
     gr = _gradio()
     from fastapi import FastAPI, Response
@@ -335,9 +385,10 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
 
     metrics = metrics or create_metrics()
     records = Records(store, metrics)
-    chat = build_app(bot, queue_size=queue_size, concurrency=concurrency, records=records)
+    chat = build_app(bot, queue_size=queue_size, concurrency=concurrency, records=records,
+                     owner=owner)  # fmt: skip
     embed = build_app(bot, compact=True, queue_size=queue_size, concurrency=concurrency,
-                      records=records)  # fmt: skip
+                      records=records, owner=owner)  # fmt: skip
     staff = build_search_app(bot, queue_size=queue_size)
     # /api/openapi.json describes our API (ask, search, feedback, health), not Gradio's
     # internal routes; /api/docs shows it (bot.api_docs).
@@ -390,8 +441,8 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     options = dict(
         root_path=root_path or None,
         theme=gr.themes.Default(font=SYSTEM_FONTS, font_mono=SYSTEM_MONO_FONTS),
-        css=(WEB / "app.css").read_text("utf-8"),
-        js=(WEB / "app.js").read_text("utf-8"),
+        css=chat_css(),
+        js=chat_script(),
         footer_links=[],
         run_history=False,  # it would keep the questions in the browser
         show_error=False,
@@ -410,6 +461,19 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     gr.mount_gradio_app(server, staff, path="/sok",
                         **{**options, "root_path": sub_root("/sok")})  # fmt: skip
     return gr.mount_gradio_app(server, chat, path="/", **options)
+
+
+def chat_css() -> str:
+    """Designsystemet's tokens (web/tokens.css) and the chat's own styles (web/app.css).
+    The tokens are put on the chat's container instead of :root, so a site that shows the
+    chat as a web component keeps its own (Gradio adds the page's CSS to the host page)."""
+    tokens = (WEB / "tokens.css").read_text("utf-8").replace(":root", ".gradio-container")
+    return tokens + (WEB / "app.css").read_text("utf-8")
+
+
+def chat_script() -> str:
+    """web/app.js with the words it labels Gradio's own elements with (bot.page)."""
+    return (WEB / "app.js").read_text("utf-8").replace("__TRD_WORDS__", script_words())
 
 
 def _gradio_frontend() -> Path:
@@ -474,11 +538,13 @@ def main(argv: list[str] | None = None) -> int:
     quiet_libraries()
 
     from bot.gate import DEFAULT_HOSTS
+    from bot.page import load_owner
     from bot.webpage import parse_origins
 
     try:
         origins = parse_origins(args.frame_ancestors)
         root_path = normalise_root_path(args.root_path)
+        owner = load_owner(settings.owner_name, settings.owner_logo)
         started = time.perf_counter()
         bot = load_bot(args.index, settings)
         loaded_s = time.perf_counter() - started
@@ -508,12 +574,13 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.privacy_contact:
         logger.warning("TRD30_PRIVACY_CONTACT er ikke satt: personvernsiden ber eieren sette "
                        "en kontaktadresse")  # fmt: skip
-    pages = Installation(privacy_contact=settings.privacy_contact,
+    pages = Installation(owner=owner.name, privacy_contact=settings.privacy_contact,
                          accessibility_contact=settings.accessibility_contact)  # fmt: skip
     server = create_server(bot, root_path, origins, hosts, settings.rate_limit,
                            settings.queue_size or QUEUE_SIZE,
                            settings.concurrency or CONCURRENCY, settings.admin_token,
-                           settings.stale_months, store, metrics, pages)  # fmt: skip
+                           settings.stale_months, store, metrics, pages,
+                           owner=owner)  # fmt: skip
     logger.info("TRD3.0-boten: http://%s:%d%s/", args.host, args.port, root_path)
     # uvicorn's access log would store visitors' IP addresses; ours masks them.
     # log_config=None: uvicorn's loggers go through the root's masking handler.

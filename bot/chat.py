@@ -19,10 +19,11 @@ from urllib.parse import urlsplit
 
 from .answer import Answer, Citation
 from .lexical import analyse
+from .page import words
 from .text import MAX_QUESTION_CHARS
 
 ECHO_CHARS = MAX_QUESTION_CHARS  # of a question shown back in the chat
-ERROR_TEXT = "Beklager, noe gikk galt. Prøv igjen om litt."
+ERROR_TEXT = words("nb")["error"]  # bokmål; the chat tells it in the asker's language
 # The chat's own words around an answer ("Kilder", "sist oppdatert", months) per language.
 WORDS = tomllib.loads((Path(__file__).resolve().parent / "data" / "page_words.toml")
                       .read_text("utf-8"))  # fmt: skip
@@ -39,17 +40,20 @@ def escape_text(text: str) -> str:
     return html.escape(text, quote=True).replace("\n", "<br>")
 
 
-def question_html(question: str) -> str:
-    """The asker's question as shown in the chat (at most ECHO_CHARS), or "" if blank."""
+def question_html(question: str, language: str | None = None) -> str:
+    """The asker's question as shown in the chat (at most ECHO_CHARS), or "" if blank;
+    with `language` (the one the bot read it in), marked with it."""
     question = _UNSHOWABLE.sub(" ", question or "").strip()
     if len(question) > ECHO_CHARS:
         question = question[:ECHO_CHARS].rstrip() + " …"
-    return escape_text(question)
+    if not question or not language:
+        return escape_text(question)
+    return f'<div class="trd-sporsmal" lang="{html.escape(language)}">{escape_text(question)}</div>'
 
 
-def error_html(text: str = ERROR_TEXT) -> str:
+def error_html(text: str = ERROR_TEXT, language: str = "nb") -> str:
     """What the chat shows when answering failed: polite, without details."""
-    return f'<div class="trd-svar"><p>{escape_text(text)}</p></div>'
+    return f'<div class="trd-svar" lang="{html.escape(language)}"><p>{escape_text(text)}</p></div>'
 
 
 _OWN_SITE = re.compile(r"\b(?:trondheim\.kommune\.no|ntnu\.no)\b")

@@ -221,16 +221,20 @@ def test_normal_question_gets_the_answer_with_its_sources():
     turns = app.respond(FakeBot(answered((chunk(), ((20, 38),)))), "Hva skjer?", [])
     messages = app.chat_messages(turns)
     assert [m["role"] for m in messages] == ["assistant", "user", "assistant"]
-    assert messages[1]["content"] == "Hva skjer?"
+    assert messages[1]["content"] == '<div class="trd-sporsmal" lang="nb">Hva skjer?</div>'
     reply = messages[2]["content"]
     assert "[1]" in reply and "«Hva bidrar TRD 3.0 til?»" in reply
     assert "<mark>Andre setning der.</mark>" in reply
 
 
-def test_the_first_message_says_it_is_an_ai_answering_from_the_documents_and_can_be_wrong():
-    welcome = Page(app.chat_messages([])[0]["content"]).text
-    assert "KI-assistent" in welcome and "dokumentene" in welcome and "TRD3.0" in welcome
-    assert "kan være feil" in welcome
+def test_the_first_message_says_it_is_an_ai_and_asks_for_no_personal_data():
+    welcome = Page(app.chat_messages([])[0]["content"])
+    assert "KI-assistent" in welcome.text and "TRD3.0" in welcome.text
+    assert "personopplysninger" in welcome.text
+    assert ("div", {"class": "trd-velkomst", "lang": "nb"}) in welcome.tags
+    english = Page(app.chat_messages([], "en")[0]["content"])
+    assert "AI assistant" in english.text
+    assert ("div", {"class": "trd-velkomst", "lang": "en"}) in english.tags
 
 
 @pytest.mark.parametrize("question", HOSTILE)
@@ -238,7 +242,9 @@ def test_html_and_markdown_in_a_question_are_shown_as_text(hash_bot, question):
     turns = app.respond(hash_bot, question, [])
     html = all_content(turns)
     page = assert_safe(html)
-    assert app.chat_messages(turns)[1] == {"role": "user", "content": escape(question)}
+    language = turns[0][3]
+    echo = f'<div class="trd-sporsmal" lang="{language}">{escape(question)}</div>'
+    assert app.chat_messages(turns)[1] == {"role": "user", "content": echo}
     assert question in page.text
     assert "javascript:" not in "".join(a.get("href", "") for _, a in page.tags)
 
@@ -265,7 +271,7 @@ def test_control_characters_and_broken_unicode_get_a_polite_reply(hash_bot):
     turns = app.respond(hash_bot, question, [])
     messages = app.chat_messages(turns)
     json.dumps(messages, ensure_ascii=False).encode("utf-8")  # can be sent
-    assert messages[1]["content"] == "Hva  er [31m Unikom ?"
+    assert Page(messages[1]["content"]).text == "Hva  er [31m Unikom ?"
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", all_content(turns))
     assert ERROR_TEXT not in messages[-1]["content"]
 
