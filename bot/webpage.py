@@ -1,8 +1,9 @@
 """ASGI middleware for the web server: pages in bokmål, security headers, a private log.
 
 - `NorwegianPages`: Gradio's HTML template says lang="en" and its front end then follows
-  the browser's locale; HTML responses get lang="nb" and a script that keeps it so. A
-  page that says its language (Content-Language, as bot.pages's do) is left as it is.
+  the browser's locale; HTML responses get lang="nb" (or the language their address asks
+  for, ?lang=nn or ?lang=en) and a script that keeps it so. A page that says its language
+  (Content-Language, as bot.pages's do) is left as it is.
 - `SecurityHeaders`: `Content-Security-Policy: frame-ancestors 'self' <origins>` (which
   sites may embed the chat) and `X-Content-Type-Options: nosniff` on every response.
 - `PrivateAccessLog`: one log line per request with the client's IP address masked;
@@ -16,7 +17,9 @@ import logging
 import re
 import time
 from collections.abc import Sequence
+from urllib.parse import parse_qs
 
+from .page import language_of
 from .privacy import mask_personal_data
 
 access_logger = logging.getLogger("trd30.access")
@@ -30,18 +33,35 @@ PIN_LANGUAGE = (
     'Object.defineProperty(navigator,"languages",{get:()=>["nb","nn","en"],configurable:true});'
     "</script>"
 )
+# A page asked for in English (?lang=en) gives Gradio English; nynorsk it has not, so its
+# own labels stay in bokmål there (web/app.js labels the ones around answers).
+PIN_ENGLISH = (
+    "<script>/* TRD3.0-boten: the page is in English */"
+    'Object.defineProperty(navigator,"language",{get:()=>"en",configurable:true});'
+    'Object.defineProperty(navigator,"languages",{get:()=>["en","nb","nn"],configurable:true});'
+    "</script>"
+)
 _HTML_LANG = re.compile(rb'(<html\b[^>]*?\s)lang="[^"]*"', re.IGNORECASE)
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$|^https?://\*\.[A-Za-z0-9.-]+$")
 
 
-def localise_page(page: bytes) -> bytes:
-    """Gradio's HTML page with lang="nb" instead of "en", and the language pinned."""
-    page = _HTML_LANG.sub(rb'\1lang="nb"', page, count=1)
-    return page.replace(b"</head>", PIN_LANGUAGE.encode() + b"</head>", 1)
+def localise_page(page: bytes, language: str = "nb") -> bytes:
+    """Gradio's HTML page with lang="nb" (or the `language` its address asked for, one of
+    bot.page's) instead of "en", and the language pinned."""
+    language = language_of(language)
+    page = _HTML_LANG.sub(rb'\1lang="' + language.encode() + b'"', page, count=1)
+    pin = PIN_ENGLISH if language == "en" else PIN_LANGUAGE
+    return page.replace(b"</head>", pin.encode() + b"</head>", 1)
+
+
+def asked_language(scope) -> str:
+    """The page language a request's address asks for (?lang=nn), else bokmål."""
+    query = parse_qs((scope.get("query_string") or b"").decode("latin-1"))
+    return language_of((query.get("lang") or [""])[0])
 
 
 class NorwegianPages:
-    """HTML pages get lang="nb" and the script that keeps it so."""
+    """HTML pages get lang="nb" (or their ?lang=) and the script that keeps it so."""
 
     def __init__(self, app):
         self.app = app
@@ -66,7 +86,7 @@ class NorwegianPages:
                 body.append(message.get("body", b""))
                 if message.get("more_body"):
                     return
-                page = localise_page(b"".join(body))
+                page = localise_page(b"".join(body), asked_language(scope))
                 headers = [(k, v) for k, v in start.get("headers", [])
                            if k.lower() != b"content-length"]  # fmt: skip
                 headers.append((b"content-length", str(len(page)).encode()))

@@ -3,6 +3,7 @@ footer and the owner's logo (bot.page), and what app.py builds from them."""
 
 import base64
 import json
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -25,6 +26,7 @@ from bot.page import (
     script_words,
     words,
 )
+from bot.webpage import PIN_ENGLISH, PIN_LANGUAGE
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
 
@@ -190,3 +192,19 @@ def test_a_bad_logo_setting_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err.strip()
     assert err.startswith("Feil: Fant ikke logoen i TRD30_OWNER_LOGO") and "\n" not in err
     assert not (tmp_path / "index").exists()  # it stopped before building anything
+
+
+def test_the_chats_page_says_the_language_its_address_asks_for():
+    from fastapi.testclient import TestClient
+
+    class Bot:
+        def documents(self):
+            return {}
+
+    with TestClient(app.create_server(Bot()), base_url="http://localhost") as client:
+        pages = {lang: client.get(f"/embed/?lang={lang}").text for lang in ("nn", "en", "de")}
+        default = client.get("/").text
+    assert re.search(r'<html\s+lang="nb"', default)
+    assert re.search(r'<html\s+lang="nn"', pages["nn"]) and PIN_LANGUAGE in pages["nn"]
+    assert re.search(r'<html\s+lang="en"', pages["en"]) and PIN_ENGLISH in pages["en"]
+    assert re.search(r'<html\s+lang="nb"', pages["de"])  # not one of ours: bokmål
