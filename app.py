@@ -425,8 +425,7 @@ def create_server(bot: Bot, root_path: str = "", frame_ancestors: Sequence[str] 
     server.add_route("/metrics", prometheus, methods=["GET"], include_in_schema=False)
     retention = store.retention_days if store is not None else None  # None: nothing kept
     about = replace(pages or Installation(), service=TITLE, retention_days=retention)
-    page_css = "".join((WEB / name).read_text("utf-8") for name in PAGE_CSS
-                       if (WEB / name).exists())  # fmt: skip
+    page_css = "".join((WEB / name).read_text("utf-8") for name in PAGE_CSS)
     server.include_router(pages_router(bot, about, page_css, frame_ancestors))
     docs_css = page_css + (WEB / "api_docs.css").read_text("utf-8")
     server.include_router(api_docs_router(docs_css, frame_ancestors))
