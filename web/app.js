@@ -64,7 +64,15 @@
     const input = root.querySelector(`#sprak input[value='${asked}']`);
     if (!input) return;
     askedDone = true;
-    if (!input.checked) input.click();
+    if (pageLanguage(root) === asked) return;
+    if (!input.checked) {
+      input.click();
+      return;
+    }
+    // Already checked (a browser restores a form on reload) but not chosen yet: the
+    // events a click would send.
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
   };
 
   const setPageLanguage = (container, root, lang) => {
