@@ -175,7 +175,7 @@ def catalogue() -> list[tuple[str, str, str, dict]]:
         ("healthz query", "GET", "/healthz?x=" + "a" * 4000, {}),
     ]
     gradio = "/gradio_api"
-    for view, n_inputs in (("", 2), ("/embed", 2), ("/sok", 2)):
+    for view, n_inputs in (("", 3), ("/embed", 3), ("/sok", 2)):
         join = f"{view}{gradio}/queue/join"
         kinds += [
             (f"{view} join unknown fn", "POST", join, {"json": join_body(["hei", None], 9999)}),
@@ -384,7 +384,7 @@ def test_personal_data_through_every_channel_never_reaches_the_log(app):
         ("GET", "/healthz", {"headers": {"x-forwarded-for": "203.0.113.77"}}),
         ("GET", "/healthz", {"headers": {"x-forwarded-for": "2001:db8::77"}}),
         ("GET", "/", {"headers": {"host": "ola.nordmann@example.no"}}),
-        ("POST", "/gradio_api/queue/join", {"json": join_body([text, None])}),
+        ("POST", "/gradio_api/queue/join", {"json": join_body([text, None, None])}),
         ("POST", "/gradio_api/queue/join", {"json": join_body([{"q": text}, None])}),
         ("POST", "/gradio_api/run/ask", {"json": {"data": [text]}}),
         ("POST", "/gradio_api/api/ask", {"json": {"data": [text]}}),
@@ -394,7 +394,7 @@ def test_personal_data_through_every_channel_never_reaches_the_log(app):
             "POST",
             "/embed/gradio_api/queue/join",  # a lone surrogate, as JSON escapes it
             {
-                "content": json.dumps(join_body([text + "\ud800", None])).encode(),
+                "content": json.dumps(join_body([text + "\ud800", None, None])).encode(),
                 "headers": {"content-type": "application/json"},
             },
         ),
@@ -478,7 +478,7 @@ def test_oversized_bodies_are_refused_with_413_in_bokmal(app):
 
 def _ask_in_queue(base: str, question: str) -> tuple[int, str | None, str]:
     """Join the chat's queue as the page does; (status, Retry-After, the finished reply)."""
-    body = join_body([question, None])
+    body = join_body([question, None, None])  # the question, the turns and the page's language
     with httpx.Client(base_url=base, timeout=60) as http:
         joined = http.post("/gradio_api/queue/join", json=body,
                            headers={"x-forwarded-for": client_address()})  # fmt: skip
