@@ -106,3 +106,11 @@ def app_process():
     """app_process(index_dir, model_cache, log_path, **env): `running_app`, for fixtures of
     any scope (the browser tests', the reliability probes', the integration tests')."""
     return running_app
+
+
+@pytest.fixture(scope="module")
+def gradio_temp_dir(tmp_path_factory):
+    """Gradio makes a temp folder when an app is built: keep it under tmp_path."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
+        yield

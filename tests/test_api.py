@@ -4,13 +4,12 @@ import logging
 
 import pytest
 from fastapi.testclient import TestClient
+from support import agreement_bot
 
 import app
 from bot.answer import NO_ANSWER_TEXT, PART_MISSING
 from bot.service import Bot
 from bot.webpage import parse_origins
-from ingest.embedding import HashEmbedder
-from ingest.pipeline import run_ingest
 
 LOCAL = "http://localhost"  # a Host the app answers to (bot.gate)
 
@@ -23,18 +22,7 @@ CITATION_KEYS = {"n", "doc_id", "title", "section", "page", "url", "updated", "t
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
     root = tmp_path_factory.mktemp("api")
-    docs = root / "docs"
-    docs.mkdir()
-    (docs / "avtale.md").write_text(
-        "---\ntitle: Samarbeidsavtalen\nurl: https://example.org/avtale\nupdated: 2024-05-02\n"
-        "---\n\n## Hva er samarbeidsavtalen\n\nSamarbeidsavtalen er avtalen mellom kommunen og "
-        "universitetet om felles forskning.\n\n## Når ble samarbeidsavtalen signert\n\n"
-        "Samarbeidsavtalen ble signert i mars 2024 av rådmannen og rektor.\n",
-        "utf-8",
-    )
-    (docs / "annet.md").write_text("# Annet\n\nHelt andre ting om fysioterapi.\n", "utf-8")
-    run_ingest([docs], root / "index", "hash", HashEmbedder)
-    return Bot.load(root / "index", root / "cache")
+    return agreement_bot(root)
 
 
 @pytest.fixture(scope="module")

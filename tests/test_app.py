@@ -8,11 +8,11 @@ import threading
 import time
 from contextlib import contextmanager
 from html import escape
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from support import Page
 
 import app
 from bot.answer import ANSWERED, EMPTY_TEXT, Answer, Citation, no_answer
@@ -25,6 +25,8 @@ from ingest.config import Settings
 from ingest.embedding import HASH_MODEL, load_embedder
 from ingest.pipeline import run_ingest
 
+pytestmark = pytest.mark.usefixtures("gradio_temp_dir")  # tests/conftest.py
+
 LOCAL = "http://localhost"  # a Host the app answers to (bot.gate)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,14 +38,6 @@ HOSTILE = [
 ]
 SAFE_TAGS = {"p", "div", "br", "ol", "li", "details", "summary", "strong", "blockquote",
              "mark", "a"}  # fmt: skip
-
-
-@pytest.fixture(scope="module", autouse=True)
-def gradio_temp_dir(tmp_path_factory):
-    """Gradio makes a temp folder when an app is built: keep it under tmp_path."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -72,27 +66,6 @@ class FakeBot:
 
     def documents(self):
         return {"a.md": "Et dokument"}
-
-
-class Page(HTMLParser):
-    """The tags, attributes and visible text of an HTML fragment."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.texts: list[str] = []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.texts.append(data)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.texts)
 
 
 def assert_safe(html: str) -> Page:

@@ -3,10 +3,10 @@
 
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
 from fastapi.testclient import TestClient
+from support import Page, agreement_bot
 
 import app
 from bot.feedback import messages as feedback_messages
@@ -15,10 +15,7 @@ from bot.replies import MESSAGES
 from bot.retrieve import Passage
 from bot.schema import AskResponse, SearchResponse
 from bot.serialize import evidence_to_dict, relevance
-from bot.service import Bot
 from ingest.chunking import Chunk
-from ingest.embedding import HashEmbedder
-from ingest.pipeline import run_ingest
 
 LOCAL = "http://localhost"
 OUR_ROUTES = {"/api/ask", "/api/feedback", "/api/search", "/healthz"}
@@ -27,18 +24,7 @@ OUR_ROUTES = {"/api/ask", "/api/feedback", "/api/search", "/healthz"}
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
     root = tmp_path_factory.mktemp("openapi")
-    docs = root / "docs"
-    docs.mkdir()
-    (docs / "avtale.md").write_text(
-        "---\ntitle: Samarbeidsavtalen\nurl: https://example.org/avtale\nupdated: 2024-05-02\n"
-        "---\n\n## Hva er samarbeidsavtalen\n\nSamarbeidsavtalen er avtalen mellom kommunen og "
-        "universitetet om felles forskning.\n\n## Når ble samarbeidsavtalen signert\n\n"
-        "Samarbeidsavtalen ble signert i mars 2024 av rådmannen og rektor.\n",
-        "utf-8",
-    )
-    (docs / "annet.md").write_text("# Annet\n\nHelt andre ting om fysioterapi.\n", "utf-8")
-    run_ingest([docs], root / "index", "hash", HashEmbedder)
-    return Bot.load(root / "index", root / "cache")
+    return agreement_bot(root)
 
 
 @pytest.fixture(scope="module")
@@ -196,21 +182,6 @@ def test_evidence_is_the_best_parts_probability_and_its_threshold():
 
 
 # --- /api/docs ---
-
-
-class Page(HTMLParser):
-    def __init__(self, html):
-        super().__init__()
-        self.tags, self.ids, self.links = [], [], []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        self.tags.append((tag, attrs))
-        if "id" in attrs:
-            self.ids.append(attrs["id"])
-        if tag in ("a", "link", "script", "img") and (attrs.get("href") or attrs.get("src")):
-            self.links.append(attrs.get("href") or attrs.get("src"))
 
 
 def test_the_docs_page_documents_every_route_and_schema_in_bokmal(client, spec):

@@ -4,9 +4,9 @@ footer and the owner's logo (bot.page), and what app.py builds from them."""
 import base64
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
+from support import Page
 
 import app
 from bot.answer import no_answer
@@ -29,26 +29,6 @@ from bot.page import (
 from bot.webpage import PIN_ENGLISH, PIN_LANGUAGE
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
-
-
-class Tags(HTMLParser):
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.tags, self.texts = [], []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.texts.append(data)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.texts)
-
-    def all(self, tag: str) -> list[dict]:
-        return [attrs for t, attrs in self.tags if t == tag]
 
 
 class FailingBot:
@@ -75,11 +55,11 @@ def test_the_languages_are_named_in_themselves():
 
 
 def test_the_header_names_the_service_and_the_owner():
-    page = Tags(header_html(Owner()))
+    page = Page(header_html(Owner()))
     assert page.all("h1") == [{"class": "trd-tittel"}]
     assert "TRD3.0-boten" in page.text and DEFAULT_OWNER in page.text
     assert page.all("img") == []
-    compact = Tags(header_html(Owner(), compact=True))
+    compact = Page(header_html(Owner(), compact=True))
     assert compact.all("h1") == [{"class": "trd-tittel-liten"}]
     assert DEFAULT_OWNER not in compact.text  # the compact footer names the owner
 
@@ -91,7 +71,7 @@ def test_a_logo_is_shown_with_the_owners_name_as_its_text(tmp_path):
     assert owner.name == "Trondheim kommune"
     assert owner.logo == "data:image/svg+xml;base64," + base64.b64encode(SVG).decode()
     for compact in (False, True):
-        (img,) = Tags(header_html(owner, compact)).all("img")
+        (img,) = Page(header_html(owner, compact)).all("img")
         assert img["alt"] == "Trondheim kommune" and img["src"] == owner.logo
 
 
@@ -111,14 +91,14 @@ def test_the_owners_name_is_text_never_markup():
     owner = Owner('<script>alert(1)</script> & "Co"')
     for html in (header_html(owner), footer_html(owner, "nb")):
         assert "<script>" not in html
-        assert '<script>alert(1)</script> & "Co"' in Tags(html).text
+        assert '<script>alert(1)</script> & "Co"' in Page(html).text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_ai_notice_says_answers_can_be_wrong_and_links_to_the_page_about_the_service(
     language,
 ):
-    page = Tags(notice_html(language))
+    page = Page(notice_html(language))
     assert ("p", {"class": "trd-ki-merknad", "lang": language}) in page.tags
     assert words(language)["notice"] in page.text
     (link,) = page.all("a")
@@ -127,11 +107,11 @@ def test_the_ai_notice_says_answers_can_be_wrong_and_links_to_the_page_about_the
 
 
 def test_the_notice_and_footer_of_the_embedded_view_link_up_a_level_in_a_new_tab():
-    (link,) = Tags(notice_html("en", "../", new_tab=True)).all("a")
+    (link,) = Page(notice_html("en", "../", new_tab=True)).all("a")
     assert link["href"] == "../om-tjenesten/?lang=en"
     assert link["target"] == "_blank" and link["rel"] == "noopener"
-    assert "(opens in a new tab)" in Tags(notice_html("en", "../", new_tab=True)).text
-    hrefs = [a["href"] for a in Tags(footer_html(Owner(), "nn", "../", True)).all("a")]
+    assert "(opens in a new tab)" in Page(notice_html("en", "../", new_tab=True)).text
+    hrefs = [a["href"] for a in Page(footer_html(Owner(), "nn", "../", True)).all("a")]
     assert hrefs == ["../om-tjenesten/?lang=nn", "../personvern/?lang=nn",
                      "../tilgjengelighet/?lang=nn"]  # fmt: skip
 
@@ -139,7 +119,7 @@ def test_the_notice_and_footer_of_the_embedded_view_link_up_a_level_in_a_new_tab
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_footer_links_the_three_pages_in_the_language_and_names_the_owner(language):
     w = words(language)
-    page = Tags(footer_html(Owner("Trondheim kommune"), language))
+    page = Page(footer_html(Owner("Trondheim kommune"), language))
     links = [(a["href"], a_text) for a, a_text in zip(page.all("a"), (w["about"], w["privacy"],
              w["accessibility"]), strict=True)]  # fmt: skip
     assert links == [(f"om-tjenesten/?lang={language}", w["about"]),
@@ -172,7 +152,7 @@ def test_the_chats_tokens_are_on_its_own_container_not_on_the_host_pages_root():
 def test_the_live_region_reads_an_english_answer_in_english():
     turns = app.respond(type("Bot", (), {"ask": lambda self, q, h=(): no_answer(q, "en")})(),
                         "What is the weather?", [])  # fmt: skip
-    spoken = Tags(app.status_text(turns))
+    spoken = Page(app.status_text(turns))
     assert spoken.all("p") == [{"class": "trd-skjult", "lang": "en"}]
     assert spoken.text.startswith("Answer 1: I can't find")
 
@@ -180,10 +160,10 @@ def test_the_live_region_reads_an_english_answer_in_english():
 def test_a_failure_is_told_in_the_questions_language():
     (turn,) = app.respond(FailingBot(), "What is Unikom and who takes part in it?", [])
     assert turn[3] == "en"
-    assert Tags(turn[1]).all("div") == [{"class": "trd-svar", "lang": "en"}]
-    assert words("en")["error"] in Tags(turn[1]).text
+    assert Page(turn[1]).all("div") == [{"class": "trd-svar", "lang": "en"}]
+    assert words("en")["error"] in Page(turn[1]).text
     (turn,) = app.respond(FailingBot(), "", [], language="nn")  # nothing to tell it by
-    assert words("nn")["error"] in Tags(turn[1]).text
+    assert words("nn")["error"] in Page(turn[1]).text
 
 
 def test_a_bad_logo_setting_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):

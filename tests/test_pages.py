@@ -35,6 +35,8 @@ from ingest.config import settings_from_env
 from ingest.embedding import HashEmbedder
 from ingest.pipeline import run_ingest
 
+pytestmark = pytest.mark.usefixtures("gradio_temp_dir")  # tests/conftest.py
+
 LOCAL = "http://localhost"
 EMBEDDER = "https://www.trondheim.kommune.no"
 OWNER = "Trondheim kommune & NTNU"
@@ -47,14 +49,6 @@ SECTIONS = {
     "privacy": ["advice", "stored", "retention", "not_kept", "traffic", "logs", "contact"],
     "accessibility": ["status", "users", "deviations", "method", "feedback", "complaint", "dates"],
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def gradio_temp_dir(tmp_path_factory):
-    """Gradio makes a temp folder when an app is built: keep it under tmp_path."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -313,6 +307,7 @@ def test_a_known_deviation_is_counted_and_described_with_the_users_it_affects(mo
 def test_with_no_known_deviations_the_statement_does_not_claim_more_than_was_assessed(
     monkeypatch,
 ):
+
     monkeypatch.setitem(declaration(), "deviations", [])
     monkeypatch.setitem(declaration(), "assessed_all", False)
     page = soup(render_page("accessibility", "nn", Installation()))

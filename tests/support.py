@@ -1,0 +1,58 @@
+"""Helpers shared by the fast tests: reading HTML back, and a small bot on two documents."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+from bot.service import Bot
+from ingest.embedding import HashEmbedder
+from ingest.pipeline import run_ingest
+
+AGREEMENT = (
+    "---\ntitle: Samarbeidsavtalen\nurl: https://example.org/avtale\nupdated: 2024-05-02\n"
+    "---\n\n## Hva er samarbeidsavtalen\n\nSamarbeidsavtalen er avtalen mellom kommunen og "
+    "universitetet om felles forskning.\n\n## Når ble samarbeidsavtalen signert\n\n"
+    "Samarbeidsavtalen ble signert i mars 2024 av rådmannen og rektor.\n"
+)
+
+
+class Page(HTMLParser):
+    """The tags, attributes, ids, links and visible text of an HTML page or fragment."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.texts: list[str] = []
+        self.ids: list[str] = []
+        self.links: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag in ("a", "link", "script", "img") and (attrs.get("href") or attrs.get("src")):
+            self.links.append(attrs.get("href") or attrs.get("src"))
+
+    def handle_data(self, data):
+        self.texts.append(data)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.texts)
+
+    def all(self, tag: str) -> list[dict]:
+        return [attrs for t, attrs in self.tags if t == tag]
+
+
+def agreement_bot(root: Path) -> Bot:
+    """A bot (hash embedder) on the agreement and one unrelated document, built in `root`."""
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / "avtale.md").write_text(AGREEMENT, "utf-8")
+    (docs / "annet.md").write_text("# Annet\n\nHelt andre ting om fysioterapi.\n", "utf-8")
+    run_ingest([docs], root / "index", "hash", HashEmbedder)
+    return Bot.load(root / "index", root / "cache")
