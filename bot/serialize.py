@@ -70,12 +70,17 @@ def relevance(passage: Passage) -> float | None:
     return round(min(max(passage.dense, 0.0), 1.0), DECIMALS)
 
 
+def best_part(evidence: dict) -> dict | None:
+    """The weighed part (or the whole one-part evidence) with the highest P(answerable)."""
+    parts = evidence.get("parts") or [evidence] if evidence else []
+    weighed = [p for p in parts if isinstance(p.get("answerable"), int | float)]
+    return max(weighed, key=lambda p: p["answerable"]) if weighed else None
+
+
 def evidence_to_dict(evidence: dict) -> dict | None:
     """{"score": P(answerable), "threshold": ...} of an answer's evidence, or None."""
-    parts = evidence.get("parts", [evidence]) if evidence else []
-    weighed = [p for p in parts if isinstance(p.get("answerable"), int | float)]
-    if not weighed:
+    best = best_part(evidence)
+    if best is None:
         return None
-    best = max(weighed, key=lambda p: p["answerable"])
     return {"score": round(float(best["answerable"]), DECIMALS),
             "threshold": float(best["threshold"])}  # fmt: skip

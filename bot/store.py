@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from .feedback import MAX_FREE_TEXT, StoreUnavailable, UnknownAnswer, check_feedback
 from .masking import mask
+from .serialize import best_part
 from .text import MAX_QUESTION_CHARS
 
 if TYPE_CHECKING:
@@ -300,6 +301,5 @@ def _migrate(db: sqlite3.Connection) -> None:
 
 def _score(evidence: dict) -> float | None:
     """The evidence's P(answerable): of the answer, or of its best-scored part."""
-    parts = evidence.get("parts") or [evidence]
-    scores = [p["answerable"] for p in parts if isinstance(p.get("answerable"), int | float)]
-    return float(max(scores)) if scores else None
+    best = best_part(evidence)
+    return float(best["answerable"]) if best is not None else None
