@@ -8,8 +8,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -78,19 +76,16 @@ def running_app(index_dir: Path, model_cache: Path, log_path: Path, **env: str):
         process = subprocess.Popen(command, cwd=ROOT, env=settings, stdout=log,
                                    stderr=subprocess.STDOUT)  # fmt: skip
     try:
-        deadline = time.monotonic() + APP_START_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Appen stoppet ved oppstart:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Appen svarte ikke på /healthz:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.3)
+        from support import wait_for_health  # after the offline settings above
+
+        wait_for_health(
+            url,
+            process,
+            APP_START_S,
+            0.3,
+            lambda: f"Appen stoppet ved oppstart:\n{log_path.read_text()[-3000:]}",
+            lambda: f"Appen svarte ikke på /healthz:\n{log_path.read_text()[-3000:]}",
+        )
         yield url
     finally:
         process.terminate()

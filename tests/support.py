@@ -1,9 +1,16 @@
-"""Helpers shared by the fast tests: reading HTML back, and a small bot on two documents."""
+"""Helpers shared by the tests: reading HTML back, a small bot on two documents, and
+waiting for a started server to answer."""
 
 from __future__ import annotations
 
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
+
+import pytest
 
 from bot.service import Bot
 from ingest.embedding import HashEmbedder
@@ -56,3 +63,22 @@ def agreement_bot(root: Path) -> Bot:
     (docs / "annet.md").write_text("# Annet\n\nHelt andre ting om fysioterapi.\n", "utf-8")
     run_ingest([docs], root / "index", "hash", HashEmbedder)
     return Bot.load(root / "index", root / "cache")
+
+
+def wait_for_health(url: str, process: subprocess.Popen, seconds: float, pause: float,
+                    stopped: Callable[[], str], silent: Callable[[], str]) -> None:  # fmt: skip
+    """Return once `url`/healthz answers 200; fail with stopped() if `process` ends first,
+    with silent() if it has not answered within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            pytest.fail(stopped())
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(silent())
+        time.sleep(pause)

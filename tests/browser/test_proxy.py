@@ -18,13 +18,13 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
+from support import wait_for_health
 
 from .helpers import ROOT, TIMEOUT_MS, ask, serving
 
@@ -149,20 +149,16 @@ def proxied(prefixed_app, tmp_path_factory):
                               "-g", "daemon off;"], stderr=subprocess.PIPE)  # fmt: skip
     urls = {name: f"http://127.0.0.1:{port}{PREFIX}" for name, port in ports.items()}
     try:
-        deadline = time.monotonic() + NGINX_START_S
+        started = time.monotonic()
         for url in urls.values():
-            while True:
-                if nginx.poll() is not None:
-                    pytest.fail(f"nginx stoppet: {nginx.stderr.read().decode()[-2000:]}")
-                try:
-                    with urllib.request.urlopen(f"{url}/healthz", timeout=2) as reply:
-                        if reply.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"nginx svarte ikke på {url}/healthz")
-                time.sleep(0.2)
+            wait_for_health(
+                url,
+                nginx,
+                NGINX_START_S - (time.monotonic() - started),
+                0.2,
+                lambda: f"nginx stoppet: {nginx.stderr.read().decode()[-2000:]}",
+                lambda url=url: f"nginx svarte ikke på {url}/healthz",
+            )
         yield urls
     finally:
         nginx.terminate()
