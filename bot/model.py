@@ -6,7 +6,8 @@ measurements that chose them, in `data/answer_model.json`:
 
 - the sentence scorer: how likely a candidate sentence holds the answer;
 - the refusal rule: how likely the documents answer the question at all, with the
-  threshold that balanced wrong answers against wrong refusals on the fitting split.
+  threshold that balanced wrong answers against wrong refusals on the fitting split's
+  out-of-fold probabilities (cross-validation grouped by document).
 
 One variant is fitted for the default embedding model, one without the features that
 depend on an embedding's cosine scale (for any other model, and the test embedder).

@@ -315,11 +315,17 @@ def test_the_answer_in_the_sentence_after_the_one_that_repeats_the_question(
 # history), measured with answer engine v2 and the default model at commit 22c2ac2:
 #   dev2 (89):         cite@1 0.649  cite 0.689  answer 0.608  answered 0.797  refused 0.667
 #   norquad-dev (120): cite@1 0.814  cite 0.843  answer 0.784  answered 0.922  refused 0.889
-# (8766e8f, 0aeaf91 and 5693fb5 measured within 0.03 of these; at 5693fb5 the only
-# change is norquad cite@1 0.794.) Each floor is about 0.05 below; refused (10 of 15 and
-# 16 of 18 questions) allows one more miss. Raise them as the engine gets better.
+# and since the refusal rule's C and threshold are chosen by cross-validation grouped by
+# document (2026-12-02; benchmarks/cross_validate.py: on unseen documents it answers
+# 0.90 of in-scope questions where the rule before answered 0.85, refusing as many):
+#   dev2 (89):         cite@1 0.649  cite 0.662  answer 0.595  answered 0.730  refused 0.667
+#   norquad-dev (120): cite@1 0.794  cite 0.833  answer 0.775  answered 0.912  refused 0.889
+# The rule before had its threshold fitted on these questions' own probabilities, so it
+# did better here, on questions it was fitted on. Each floor is about 0.05 below the
+# lower of the two; refused (10 of 15 and 16 of 18 questions) allows one more miss.
+# Raise them as the engine gets better.
 FLOORS = {
-    "dev2": {"cite@1": 0.58, "cite": 0.64, "answer": 0.56, "answered": 0.75, "refused": 0.60},
+    "dev2": {"cite@1": 0.58, "cite": 0.61, "answer": 0.54, "answered": 0.68, "refused": 0.60},
     "norquad-dev": {"cite@1": 0.76, "cite": 0.79, "answer": 0.73, "answered": 0.87,
                     "refused": 0.83},
 }  # fmt: skip
