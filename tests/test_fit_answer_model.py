@@ -1,0 +1,84 @@
+"""The answer model's fit: its cross-validation keeps a document's questions together and
+predicts each fold only from the others (benchmarks/fit_answer_model.py)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import fit_answer_model as fit  # noqa: E402
+
+from bot.features import QUESTION_FEATURES  # noqa: E402
+
+
+def _item(set_name: str, qid: str, doc: str | None, signals=None) -> fit.Item:
+    part = SimpleNamespace(
+        signals=signals or dict.fromkeys(QUESTION_FEATURES, 0.0),
+        query=SimpleNamespace(terms=("term",)),
+        found=[object()],
+    )
+    question = {"id": qid, "doc": doc}
+    return fit.Item(set_name, question, False, None, None, [part])
+
+
+def test_a_documents_questions_share_a_fold_and_the_folds_are_all_used():
+    items = [_item("dev2", f"q{d}-{n}", f"doc{d}.md") for d in range(40) for n in range(3)]
+    for d in range(40):
+        assert len({fit.fold_of(i) for i in items[3 * d : 3 * d + 3]}) == 1
+    assert {fit.fold_of(i) for i in items} == set(range(fit.FOLDS))
+    # The seed has one document: its questions are spread by id instead.
+    seed = [_item("seed", f"s{n}", "seed.txt") for n in range(40)]
+    assert len({fit.fold_of(i) for i in seed}) == fit.FOLDS
+    # An out-of-scope question (no document) goes by its id.
+    loose = [_item("norquad-dev", f"o{n}", None) for n in range(40)]
+    assert len({fit.fold_of(i) for i in loose}) == fit.FOLDS
+
+
+def test_each_fold_is_predicted_by_a_rule_fitted_without_it():
+    rng = np.random.default_rng(7)
+    n = 200
+    x = rng.normal(size=(n, len(QUESTION_FEATURES)))
+    y = (x[:, 0] + rng.normal(scale=2.0, size=n) > 0).astype(int)
+    w = np.ones(n)
+    folds = np.arange(n) % fit.FOLDS
+    probs = fit.out_of_fold(x, y, w, folds, 0.1, ())
+    for k in range(fit.FOLDS):
+        train, test = folds != k, folds == k
+        rule = replace(fit.fit_linear(x[train], y[train], w[train], 0.1),
+                       features=QUESTION_FEATURES)  # fmt: skip
+        expected = 1 / (1 + np.exp(-rule.logits(x[test])))
+        np.testing.assert_allclose(probs[test], expected)
+    # Fitted on all rows, the same data would predict itself better than out of fold.
+    whole = replace(fit.fit_linear(x, y, w, 1.0), features=QUESTION_FEATURES)
+    assert not np.allclose(probs, 1 / (1 + np.exp(-whole.logits(x))))
+
+
+def test_the_refusal_rule_is_chosen_on_out_of_fold_probabilities():
+    # One signal tells in-scope questions from the others, noisily; the rest is noise.
+    rng = np.random.default_rng(3)
+    items = []
+    for n in range(160):
+        in_scope = n % 3 != 0
+        signals = {f: float(rng.normal()) for f in QUESTION_FEATURES}
+        signals["coverage"] = float(in_scope) + float(rng.normal(scale=0.7))
+        items.append(_item("dev2", f"q{n}", f"doc{n // 2}.md" if in_scope else None, signals))
+    chosen = fit.select_refusal(items, ())
+    assert chosen["c"] in fit.REFUSAL_C_GRID
+    assert set(chosen["report"]) == {str(c) for c in fit.REFUSAL_C_GRID}
+    best = max(v["balanced"] for v in chosen["report"].values())
+    assert chosen["report"][str(chosen["c"])]["balanced"] == best
+    assert 0.05 <= chosen["threshold"] <= 0.95
+    assert chosen["grid"][chosen["threshold"]] > 0.6  # the signal is found out of fold
+    assert chosen["report"][str(chosen["c"])]["mean_auc"] == pytest.approx(
+        fit.mean_auc(items, fit.item_scores(items, fit.out_of_fold(
+            *fit.refusal_rows(items),
+            np.array([fit.fold_of(i) for i in items]), chosen["c"], ()))),
+        abs=1e-4,
+    )  # fmt: skip
