@@ -35,7 +35,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -51,17 +50,15 @@ def cross_validate(items: list[fit.Item]) -> tuple[dict, dict]:
     """Pooled out-of-fold metrics per set, and the out-of-fold AUC per set."""
     pool = [i for i in items if not i.heldout]
     sums: dict[str, dict[str, float]] = {}
-    scored: dict[str, list[tuple[bool, float]]] = {}
+    predicted: dict[int, list[float]] = {}  # id(item): its parts' out-of-fold scores
     try:
         for k in range(fit.FOLDS):
             for item in pool:
                 item.heldout = fit.fold_of(item) == k  # fit_variant measures "held out"
             with contextlib.redirect_stdout(io.StringIO()):
                 _, report = fit.fit_variant(pool, ())
-            for item in pool:
-                if item.heldout:
-                    weakest = min(p.answerable for p in item.parts)
-                    scored.setdefault(item.set_name, []).append((item.in_scope, weakest))
+            tested = [i for i in pool if i.heldout]
+            predicted.update(zip(map(id, tested), fit.part_scores(tested), strict=True))
             for name, measured in report["metrics"]["heldout"].items():
                 test = [i for i in pool if i.heldout and i.set_name == name]
                 inside = sum(i.in_scope for i in test)
@@ -79,8 +76,7 @@ def cross_validate(items: list[fit.Item]) -> tuple[dict, dict]:
     for name, total in sums.items():
         result[name] = {m: round(total[m] / max(1.0, total["in"]), 3) for m in METRICS}
         result[name]["refused"] = round(total["refused"] / max(1.0, total["out"]), 3)
-    aucs = {name: round(float(roc_auc_score([a for a, _ in pairs], [s for _, s in pairs])), 3)
-            for name, pairs in scored.items() if len({a for a, _ in pairs}) == 2}  # fmt: skip
+    aucs = fit.auc_by_set(pool, [predicted[id(i)] for i in pool])
     return result, aucs
 
 

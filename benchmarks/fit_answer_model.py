@@ -283,13 +283,7 @@ def item_scores(items: list[Item], probs: np.ndarray) -> list[list[float]]:
 
 def mean_auc(items: list[Item], scores: list[list[float]]) -> float:
     """Mean over the sets (with both classes) of the ROC AUC of the weakest part."""
-    aucs = []
-    for name in dict.fromkeys(i.set_name for i in items):
-        pairs = [(i.in_scope, min(s)) for i, s in zip(items, scores, strict=True)
-                 if i.set_name == name]  # fmt: skip
-        if len({a for a, _ in pairs}) == 2:
-            aucs.append(roc_auc_score([a for a, _ in pairs], [b for _, b in pairs]))
-    return float(np.mean(aucs))
+    return float(np.mean(list(auc_by_set(items, scores).values())))
 
 
 def select_refusal(items: list[Item], ignored: tuple[str, ...]) -> dict:
@@ -323,34 +317,39 @@ def choose_threshold(items: list[Item], scores: list[list[float]]) -> tuple[floa
     return float(list(grid)[int(np.argmax(inner)) + SMOOTHING // 2]), grid
 
 
+def part_scores(items: list[Item]) -> list[list[float]]:
+    """Each question's parts' P(answerable) under the model they were last scored with."""
+    return [[p.answerable if p.query.terms else 0.0 for p in i.parts] for i in items]
+
+
 def decision_rates(
     items: list[Item], threshold: float, scores: list[list[float]] | None = None
 ) -> dict[str, tuple[float, float]]:
     """Per set: (answered over in-scope, refused over out-of-scope) at `threshold`, from
-    each part's P(answerable) or, given, `scores` (per question, per part)."""
-    if scores is None:
-        scores = [[p.answerable if p.query.terms else 0.0 for p in i.parts] for i in items]
+    `scores` (per question, per part; by default `part_scores`)."""
+    scores = part_scores(items) if scores is None else scores
     out = {}
     for name in dict.fromkeys(i.set_name for i in items):
-        group = [s for i, s in zip(items, scores, strict=True) if i.set_name == name]
-        answered = [any(p >= threshold for p in parts) for parts in group]
-        group = [i for i in items if i.set_name == name]
-        inside = [a for a, i in zip(answered, group, strict=True) if i.in_scope]
-        outside = [not a for a, i in zip(answered, group, strict=True) if not i.in_scope]
+        group = [(i, any(p >= threshold for p in parts))
+                 for i, parts in zip(items, scores, strict=True) if i.set_name == name]  # fmt: skip
+        inside = [answered for i, answered in group if i.in_scope]
+        outside = [not answered for i, answered in group if not i.in_scope]
         out[name] = (float(np.mean(inside)) if inside else 1.0,
                      float(np.mean(outside)) if outside else 1.0)  # fmt: skip
     return out
 
 
-def auc_by_set(items: list[Item]) -> dict[str, float]:
-    """Per set: ROC AUC of P(answerable) (of the weakest part) for in scope vs not."""
+def auc_by_set(items: list[Item], scores: list[list[float]] | None = None) -> dict[str, float]:
+    """Per set with both classes: the ROC AUC of the weakest part's score (by default
+    `part_scores`) for in scope against not."""
+    scores = part_scores(items) if scores is None else scores
     out = {}
     for name in dict.fromkeys(i.set_name for i in items):
-        group = [i for i in items if i.set_name == name]
-        labels = [i.in_scope for i in group]
-        if len(set(labels)) == 2:
-            scores = [min(p.answerable for p in i.parts) for i in group]
-            out[name] = round(float(roc_auc_score(labels, scores)), 4)
+        pairs = [(i.in_scope, min(parts)) for i, parts in zip(items, scores, strict=True)
+                 if i.set_name == name]  # fmt: skip
+        if len({label for label, _ in pairs}) == 2:
+            auc = roc_auc_score([label for label, _ in pairs], [score for _, score in pairs])
+            out[name] = round(float(auc), 4)
     return out
 
 
