@@ -23,7 +23,7 @@ import numpy as np
 
 from ingest.documents import SECTION_SEPARATOR
 from ingest.index import Index
-from ingest.sentences import word_count
+from ingest.sentences import is_list_item, word_count
 
 from .evidence import Examined
 from .features import (
@@ -151,8 +151,8 @@ def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
     listed = None
     if part.query.answer_type == "list":
         top = [found.items[i] for i in order[:LIST_WINDOW]]
-        listed = next((c for c in top if c.list_line or c.text.endswith(":")), None)
-    elif best.text.endswith(":") or (best.list_line and part.query.answer_type not in ONE_FACT):
+        listed = next((c for c in top if c.list_line or opens_list(index, c)), None)
+    elif part.query.answer_type not in ONE_FACT and (best.list_line or opens_list(index, best)):
         listed = best  # a question for one fact (a count, a date, a name) gets its item
     if listed is not None:
         quotes = _whole_list(index, listed.position, listed.sentence)
@@ -181,12 +181,56 @@ def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
     return sorted(quotes, key=lambda q: (q.position not in lead, q.position, q.sentence))
 
 
+def opens_list(index: Index, candidate) -> bool:
+    """Whether a sentence introduces the list that follows it: it ends with a colon, or
+    bulleted items complete it ("The partners have promised to", then the items), or
+    they complete the unfinished lead-in after it in the same paragraph ("… bidrar med.
+    Det kan for eksempel være", then the items). A finished sentence before bulleted
+    lines is not an introduction (a news article's "- Jeg …" lines are quotes)."""
+    if candidate.text.endswith(":"):
+        return True
+    after = neighbour(index, candidate.position, candidate.sentence, 1)
+    if after is None:
+        return False
+    if _bulleted(index, after):
+        return not candidate.text.endswith(CLOSED)
+    if _lead_in(index, (candidate.position, candidate.sentence)) is None:
+        return False
+    following = neighbour(index, *after, 1)
+    return following is not None and _bulleted(index, following)
+
+
+def _bulleted(index: Index, where: tuple[int, int]) -> bool:
+    chunk = index.chunks[where[0]]
+    return is_list_item(chunk.text, chunk.sentences[where[1]][0])
+
+
+def _lead_in(index: Index, where: tuple[int, int]) -> tuple[int, int] | None:
+    """The sentence after `where` when it is an unfinished lead-in to a list: in the same
+    paragraph, not a list item, without a closing full stop, question mark or colon."""
+    chunk = index.chunks[where[0]]
+    if where[1] + 1 >= len(chunk.sentences):
+        return None
+    end, (a, b) = chunk.sentences[where[1]][1], chunk.sentences[where[1] + 1]
+    text = chunk.text[a:b]
+    if "\n" in chunk.text[end:a] or is_list_item(chunk.text, a) or text.endswith(CLOSED):
+        return None
+    return where[0], where[1] + 1
+
+
+CLOSED = (".", "!", "?", ":", ";")  # a sentence ending so is not a list's unfinished lead-in
+
+
+def _is_item(index: Index, where: tuple[int, int]) -> bool:
+    return is_list_line(index.chunks[where[0]], where[1])
+
+
 def _whole_list(index: Index, position: int, sentence: int) -> list[_Quote]:
     """The list that the sentence at (position, sentence) introduces or belongs to, with
     its introducing sentence, within LIST_MAX_WORDS; may run into the next chunk."""
 
     def is_item(where: tuple[int, int]) -> bool:
-        return is_list_line(index.chunks[where[0]], where[1])
+        return _is_item(index, where)
 
     start = (position, sentence)
     if is_item(start):  # walk back to the first item, then take a colon intro before it
@@ -198,6 +242,12 @@ def _whole_list(index: Index, position: int, sentence: int) -> list[_Quote]:
     quotes = [_Quote(*start, list_line=is_item(start))]
     words = word_count(sentence_text(index, *start))
     where = start
+    lead_in = None if is_item(start) else _lead_in(index, start)
+    following = neighbour(index, *lead_in, 1) if lead_in else None
+    if following is not None and _bulleted(index, following):
+        quotes.append(_Quote(*lead_in))  # "Det kan for eksempel være", then the items
+        words += word_count(sentence_text(index, *lead_in))
+        where = lead_in
     while (after := neighbour(index, *where, 1)) is not None and is_item(after):
         words += word_count(sentence_text(index, *after))
         if words > LIST_MAX_WORDS:

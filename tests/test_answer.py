@@ -442,6 +442,76 @@ def test_a_question_for_one_fact_gets_the_list_item_alone(bot, question):
     assert LIST_BULLET not in answer.text
 
 
+LEAD_INS = {
+    "skjema.md": """---
+title: Skjemaet
+lang: nb
+---
+
+## Dette spør skjemaet om
+
+Du forteller hva prosjektet skal oppnå, og hva du venter at kommunen
+bidrar med. Det kan for eksempel være
+
+- hjelp til å skrive søknaden
+- tilgang til data
+- kontakt med kommunale enheter
+
+Du må også forklare hvordan innbyggerne får nytte av samarbeidet.
+
+## Hva partnerne har lovet
+
+Partnerne har lovet å
+
+- drive en nasjonal pilot i fire år
+- foreslå en varig modell for samarbeidet
+
+## Intervjuet
+
+Jeng har svært dårlig syn og bruker briller hele tiden.
+
+- Jeg har operert øynene.
+- Det er en feil i øynene som gjør meg følsom for lys.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def lead_in_bot(tmp_path_factory):
+    index_dir = _build(tmp_path_factory.mktemp("answer-lead-ins"), LEAD_INS)
+    return Bot.load(index_dir, tmp_path_factory.mktemp("no-model-needed"))
+
+
+def test_a_sentence_before_an_unfinished_lead_in_brings_the_list_it_introduces(lead_in_bot):
+    # "… bidrar med. Det kan for eksempel være", then the items: no colon anywhere.
+    answer = _compose(lead_in_bot, "Hva kan kommunen bidra med?", "Du forteller")
+    assert _check_answer(answer) == [
+        "Du forteller hva prosjektet skal oppnå, og hva du venter at kommunen bidrar med.",
+        "Det kan for eksempel være",
+        "hjelp til å skrive søknaden",
+        "tilgang til data",
+        "kontakt med kommunale enheter",
+    ]
+    assert answer.text.count(LIST_BULLET) == 3
+    assert "nytte" not in answer.text  # the paragraph after the list is not an item
+
+
+def test_an_unfinished_sentence_that_the_items_complete_brings_them(lead_in_bot):
+    answer = _compose(lead_in_bot, "Hva har partnerne lovet?", "Partnerne har lovet")
+    assert _check_answer(answer) == [
+        "Partnerne har lovet å",
+        "drive en nasjonal pilot i fire år",
+        "foreslå en varig modell for samarbeidet",
+    ]
+
+
+def test_a_finished_sentence_before_quoted_lines_brings_no_list(lead_in_bot):
+    # A news article's "- Jeg …" lines are quotes, not the items of a list.
+    answer = _compose(lead_in_bot, "Hvorfor bruker Jeng briller?", "Jeng har")
+    assert _check_answer(answer) == ["Jeng har svært dårlig syn og bruker briller hele tiden."]
+    assert LIST_BULLET not in answer.text
+
+
 def test_a_long_list_is_quoted_from_its_start_within_the_word_limit(small_bot):
     # The list runs over several chunks: each gets its own citation, in order.
     assert len({c.doc_id for c in small_bot.index.chunks if c.section == "Tiltak"}) == 1
