@@ -139,6 +139,35 @@ def test_answered_needs_terms_candidates_and_the_threshold(bot):
     assert not with_(found=empty).answered
 
 
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("Hvor mye kostet samarbeidsavtalen?", 1.0),  # no sentence names an amount
+        ("Hvor mange kommuner samler Unikom-nettverket?", 0.0),  # a count, not money
+        ("Når ble samarbeidsavtalen signert?", 0.0),
+    ],
+)
+def test_money_missing_marks_a_price_asked_for_that_no_top_sentence_names(bot, question,
+                                                                          missing):  # fmt: skip
+    examined = bot.examine(bot.query(question))
+    assert examined.signals["money_missing"] == missing
+    if examined.query.answer_type == "money":
+        assert examined.signals["type_missing"] == missing
+
+
+def test_money_missing_is_off_when_a_top_sentence_names_an_amount(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "pris.md").write_text(CORPUS["avtalen.md"].replace(
+        "Hvert satsingsområde har en egen prosjektleder.",
+        "Samarbeidsavtalen kostet 2 millioner i året."), encoding="utf-8")  # fmt: skip
+    run_ingest([corpus], tmp_path / "index", "hash", lambda: HashEmbedder())
+    priced = Bot.load(tmp_path / "index", tmp_path / "cache")
+    examined = priced.examine(priced.query("Hvor mye kostet samarbeidsavtalen?"))
+    assert examined.query.answer_type == "money"
+    assert examined.signals["money_missing"] == 0.0
+
+
 # ------------------------------------------------------------------------ candidates
 
 
@@ -235,6 +264,8 @@ def test_is_list_line():
         ("Avtalen ble signert av Rita Ottervik og rektor.", "person"),
         ("Kontoret ligger i Trondheim sentrum.", "place"),
         ("Tilskuddet er på 300 000 kroner.", "money"),
+        ("Prosjektet fikk 20 millioner i støtte.", "money"),  # a number of millions
+        ("The city received 18 million euros.", "money"),
         ("Avtalen har tre deler:", "list"),
         ("Dette gjøres fordi kommunen trenger forskning.", "reason"),
     ],
@@ -249,6 +280,7 @@ def test_sentence_kinds(text, kind):
         ("Avtalen gjelder forskning.", "count"),
         ("Avtalen ble signert av rektor.", "date"),
         ("avtalen gjelder forskning og utdanning.", "organisation"),
+        ("Bygget har 20 leiligheter.", "money"),
     ],
 )
 def test_sentence_kinds_absent(text, absent):
