@@ -6,7 +6,8 @@ them followed by the marker of the passage it came from. Only the short framing
 weak the result is `no_answer`: a short reply saying where to turn instead, no citations.
 
 Which sentences: the one the answer model scores best; the sentence before it when it
-refers back ("Han …"); the whole list when the question asks for several things or the
+refers back ("Han …"); the sentence next to it that holds the one fact asked for (a
+count, a date, a name) when it does not; the whole list when the question asks for several things or the
 best sentence introduces or belongs to a list (unless one fact is asked for, a count, a
 date or a name: then the item that holds it); close runners-up while the answer stays
 short. A two-part question gets a quote and a citation for each part. No sentence is
@@ -32,6 +33,7 @@ from .features import (
     is_list_line,
     neighbour,
     refers_back,
+    sentence_kinds,
     sentence_text,
 )
 from .query import Query
@@ -165,6 +167,19 @@ def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
         if before is not None and not is_heading(index.chunks[before[0]], before[1]):
             quotes.insert(0, _Quote(*before))
             lead.add(before[0])
+    asked = part.query.answer_type
+    if asked in ONE_FACT and asked not in sentence_kinds(best.text):
+        # The best sentence names the topic, not the fact asked for ("… har ansatt en egen
+        # prosjektleder."); the sentence after it (or before) that holds it is quoted too
+        # ("Hans Kristian Ryttersveen (30) begynte nylig i stillingen.").
+        for step in (1, -1):
+            near = neighbour(index, best.position, best.sentence, step)
+            if (near is not None and not is_heading(index.chunks[near[0]], near[1])
+                    and asked in sentence_kinds(sentence_text(index, *near))
+                    and _Quote(*near) not in quotes):  # fmt: skip
+                quotes.insert(len(quotes) if step > 0 else 0, _Quote(*near))
+                lead.add(near[0])
+                break
     words = sum(word_count(_text(index, q)) for q in quotes)
     top = logits[order[0]]
     for i in order[1:]:

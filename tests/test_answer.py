@@ -442,7 +442,7 @@ def test_a_question_for_one_fact_gets_the_list_item_alone(bot, question):
     assert LIST_BULLET not in answer.text
 
 
-LEAD_INS = {
+LAYOUTS = {
     "skjema.md": """---
 title: Skjemaet
 lang: nb
@@ -473,18 +473,28 @@ Jeng har svært dårlig syn og bruker briller hele tiden.
 - Jeg har operert øynene.
 - Det er en feil i øynene som gjør meg følsom for lys.
 """,
+    "prosjektleder.md": """---
+title: Prosjektlederen
+lang: nb
+---
+
+## Ny prosjektleder
+
+Kommunen og NTNU har sammen ansatt en egen prosjektleder for byutvikling. Hans Kristian
+Ryttersveen begynte nylig i stillingen. Han kommer fra Oslo.
+""",
 }
 
 
 @pytest.fixture(scope="module")
-def lead_in_bot(tmp_path_factory):
-    index_dir = _build(tmp_path_factory.mktemp("answer-lead-ins"), LEAD_INS)
+def layout_bot(tmp_path_factory):
+    index_dir = _build(tmp_path_factory.mktemp("answer-layouts"), LAYOUTS)
     return Bot.load(index_dir, tmp_path_factory.mktemp("no-model-needed"))
 
 
-def test_a_sentence_before_an_unfinished_lead_in_brings_the_list_it_introduces(lead_in_bot):
+def test_a_sentence_before_an_unfinished_lead_in_brings_the_list_it_introduces(layout_bot):
     # "… bidrar med. Det kan for eksempel være", then the items: no colon anywhere.
-    answer = _compose(lead_in_bot, "Hva kan kommunen bidra med?", "Du forteller")
+    answer = _compose(layout_bot, "Hva kan kommunen bidra med?", "Du forteller")
     assert _check_answer(answer) == [
         "Du forteller hva prosjektet skal oppnå, og hva du venter at kommunen bidrar med.",
         "Det kan for eksempel være",
@@ -496,8 +506,8 @@ def test_a_sentence_before_an_unfinished_lead_in_brings_the_list_it_introduces(l
     assert "nytte" not in answer.text  # the paragraph after the list is not an item
 
 
-def test_an_unfinished_sentence_that_the_items_complete_brings_them(lead_in_bot):
-    answer = _compose(lead_in_bot, "Hva har partnerne lovet?", "Partnerne har lovet")
+def test_an_unfinished_sentence_that_the_items_complete_brings_them(layout_bot):
+    answer = _compose(layout_bot, "Hva har partnerne lovet?", "Partnerne har lovet")
     assert _check_answer(answer) == [
         "Partnerne har lovet å",
         "drive en nasjonal pilot i fire år",
@@ -505,11 +515,27 @@ def test_an_unfinished_sentence_that_the_items_complete_brings_them(lead_in_bot)
     ]
 
 
-def test_a_finished_sentence_before_quoted_lines_brings_no_list(lead_in_bot):
+def test_a_finished_sentence_before_quoted_lines_brings_no_list(layout_bot):
     # A news article's "- Jeg …" lines are quotes, not the items of a list.
-    answer = _compose(lead_in_bot, "Hvorfor bruker Jeng briller?", "Jeng har")
+    answer = _compose(layout_bot, "Hvorfor bruker Jeng briller?", "Jeng har")
     assert _check_answer(answer) == ["Jeng har svært dårlig syn og bruker briller hele tiden."]
     assert LIST_BULLET not in answer.text
+
+
+def test_the_neighbour_that_holds_the_fact_asked_for_is_quoted_with_the_best(layout_bot):
+    # "Hvem …": the best sentence names the post, the one after it the person.
+    answer = _compose(layout_bot, "Hvem er prosjektleder for byutvikling?", "Kommunen og NTNU")
+    assert answer.evidence["answer_type"] == "person"
+    assert _check_answer(answer) == [
+        "Kommunen og NTNU har sammen ansatt en egen prosjektleder for byutvikling.",
+        "Hans Kristian Ryttersveen begynte nylig i stillingen.",
+    ]
+
+
+def test_a_best_sentence_holding_the_fact_asked_for_is_quoted_alone(layout_bot):
+    answer = _compose(layout_bot, "Hvem begynte i stillingen?", "Hans Kristian")
+    assert answer.evidence["answer_type"] == "person"
+    assert _check_answer(answer) == ["Hans Kristian Ryttersveen begynte nylig i stillingen."]
 
 
 def test_a_long_list_is_quoted_from_its_start_within_the_word_limit(small_bot):
