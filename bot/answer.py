@@ -7,11 +7,11 @@ weak the result is `no_answer`: a short reply saying where to turn instead, no c
 
 Which sentences: the one the answer model scores best; the sentence before it when it
 refers back ("Han …"); the sentence next to it that holds the one fact asked for (a
-count, a date, a name) when it does not; the whole list when the question asks for several things or the
-best sentence introduces or belongs to a list (unless one fact is asked for, a count, a
-date or a name: then the item that holds it); close runners-up while the answer stays
-short. A two-part question gets a quote and a citation for each part. No sentence is
-quoted twice.
+count, a date, a name) when it does not; the whole list when the question asks for
+several things or the best sentence introduces or belongs to a list (unless one fact is
+asked for, a count, a date or a name: then the item that holds it); close runners-up
+while the answer stays short. A two-part question gets a quote and a citation for each
+part. No sentence is quoted twice.
 
 It does not search or score: it is given the examined parts of the question.
 """

@@ -170,10 +170,11 @@ def candidates(
 ) -> Candidates:
     """Every sentence of the top passages, with its SENTENCE_FEATURES."""
     terms = set(query.focus or query.terms)
-    weight = sum(idf(t) for t in terms) or 1.0
+    weights = {t: idf(t) for t in terms}  # looked up once, not per sentence
+    weight = sum(weights.values()) or 1.0
 
     def share(found: frozenset[str] | set[str]) -> float:
-        return sum(idf(t) for t in terms & found) / weight
+        return sum(weights[t] for t in terms & found) / weight
 
     items, rows = [], []
     for p, passage in enumerate(passages[:PASSAGES_CONSIDERED]):

@@ -8,6 +8,8 @@ at all.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from rapidfuzz import fuzz, process
 
 from ingest.lexical import LexicalIndex, analyse, analyse_pairs, stopwords, words
@@ -29,6 +31,10 @@ class Vocabulary:
         self.terms = frozenset(terms)
         self._sorted = sorted(self.terms)
         self._joined = "\n" + "\n".join(self._sorted) + "\n"
+        # The terms by length, shortest first, each length's in alphabetical order (among
+        # equally close terms the shortest, then the first, wins).
+        self._by_length = sorted(self._sorted, key=len)
+        self._lengths = [len(t) for t in self._by_length]
 
     def __contains__(self, term: str) -> bool:
         return term in self.terms
@@ -41,7 +47,13 @@ class Vocabulary:
             return self.ABSENT, term
         if term in self._joined:
             return self.COMPOUND, term
-        match = process.extractOne(term, self._sorted, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE)
+        # fuzz.ratio is 2 * matches / (len(a) + len(b)): below FUZZY_SCORE whenever the
+        # shorter is under FUZZY_SCORE / (200 - FUZZY_SCORE) of the longer, so only terms
+        # of a length near the term's can match (the same matches, without comparing all).
+        n = len(term)
+        lo, hi = n * FUZZY_SCORE / (200 - FUZZY_SCORE), n * (200 - FUZZY_SCORE) / FUZZY_SCORE
+        near = self._by_length[bisect_left(self._lengths, lo) : bisect_right(self._lengths, hi)]
+        match = process.extractOne(term, near, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE)
         if match is not None:
             return self.FUZZY, match[0]
         return self.ABSENT, term

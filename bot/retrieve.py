@@ -175,8 +175,8 @@ class Retriever:
         best = np.full(len(positions), -np.inf)
         if len(rows):
             cosines = self.index.sentence_vectors[rows] @ query_vector
-            owner = np.repeat(np.arange(len(positions)), lengths)
-            np.maximum.at(best, owner, cosines)
+            has = lengths > 0  # each chunk's rows are contiguous, from `first` on
+            best[has] = np.maximum.reduceat(cosines, first[has])
         return best
 
 
@@ -211,9 +211,9 @@ def _top_positive(scores: np.ndarray, limit: int) -> np.ndarray:
 def _ranks(scores: np.ndarray, limit: int) -> np.ndarray:
     """1-based rank of each of the `limit` best finite scores; 0 elsewhere."""
     ranks = np.zeros(len(scores), np.int64)
-    order = [i for i in np.argsort(-scores, kind="stable")[:limit] if np.isfinite(scores[i])]
-    for rank, i in enumerate(order, start=1):
-        ranks[i] = rank
+    order = np.argsort(-scores, kind="stable")[:limit]
+    order = order[np.isfinite(scores[order])]  # -inf sorts last: the finite ones lead
+    ranks[order] = np.arange(1, len(order) + 1)
     return ranks
 
 

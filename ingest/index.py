@@ -107,6 +107,10 @@ class ChunkStore(Sequence):
         return len(self._offsets) - 1
 
     def __getitem__(self, position: int) -> Chunk:
+        chunk = self._cache.get(position)  # the common case, first: a recent chunk
+        if chunk is not None:
+            self._cache.move_to_end(position)
+            return chunk
         if not isinstance(position, (int, np.integer)):
             raise TypeError("chunks are looked up one position at a time")
         position = int(position)
