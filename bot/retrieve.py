@@ -8,6 +8,7 @@ does that.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,6 +78,8 @@ class Retriever:
         self.lexical = index.lexical
         self.dense_weight, self.bm25_weight, self.rrf_k = DENSE_WEIGHT, BM25_WEIGHT, RRF_K
         self.sentence_weight = SENTENCE_WEIGHT
+        self._chunk_cosines = CosineSpread.of(index.chunk_sample)
+        self._sentence_cosines = CosineSpread.of(index.sentence_sample)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed_queries([text])[0]
@@ -135,8 +138,8 @@ class Retriever:
             best = self._best_sentences(cand, query_vector)
             if self.sentence_weight and np.isfinite(best).any():
                 sentence_rank = _ranks(best, CANDIDATES)
-            sentence_z = _z_scores(best, index.sentence_sample @ query_vector)
-            dense_z = _z_scores(dense, index.chunk_sample @ query_vector)
+            sentence_z = self._sentence_cosines.z_scores(best, query_vector)
+            dense_z = self._chunk_cosines.z_scores(dense, query_vector)
         if mode == "dense":
             fused = np.where(in_dense, dense, -np.inf)
         elif mode == "bm25":
@@ -217,15 +220,37 @@ def _ranks(scores: np.ndarray, limit: int) -> np.ndarray:
     return ranks
 
 
-def _z_scores(values: np.ndarray, population: np.ndarray) -> np.ndarray:
-    """`values` in standard deviations of `population` from its mean (0 when flat); the
-    population is the index's sample of chunks or sentences (ingest.index.CHUNK_SAMPLE)."""
-    if len(population) < 2:
-        return np.zeros(len(values))
-    spread = float(np.std(population))
-    if not np.isfinite(spread) or spread < 1e-9:
-        return np.zeros(len(values))
-    return (values - float(np.mean(population))) / spread
+@dataclass(frozen=True)
+class CosineSpread:
+    """The mean and spread of a sample of vectors' cosines with any query, from the
+    sample's mean vector and covariance (computed once, not per query): for a query q the
+    cosines' mean is mean @ q and their variance q @ covariance @ q, the same numbers as
+    from the cosines themselves (ingest.index.CHUNK_SAMPLE of them) without computing them
+    at every question."""
+
+    mean: np.ndarray
+    covariance: np.ndarray
+    size: int
+
+    @classmethod
+    def of(cls, sample: np.ndarray) -> CosineSpread:
+        if len(sample) < 2:
+            return cls(np.zeros(0), np.zeros((0, 0)), len(sample))
+        vectors = np.asarray(sample, np.float64)
+        mean = vectors.mean(axis=0)
+        centred = vectors - mean
+        return cls(mean, centred.T @ centred / len(vectors), len(vectors))
+
+    def z_scores(self, values: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+        """`values` in standard deviations of the sample's cosines from their mean (0
+        when the sample is too small or its cosines flat)."""
+        if self.size < 2:
+            return np.zeros(len(values))
+        q = np.asarray(query_vector, np.float64)
+        spread = math.sqrt(max(float(q @ self.covariance @ q), 0.0))
+        if not np.isfinite(spread) or spread < 1e-9:
+            return np.zeros(len(values))
+        return (values - float(self.mean @ q)) / spread
 
 
 def _rank_or_none(rank: int) -> int | None:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bot.retrieve import CANDIDATES, Retriever, fuse
+from bot.retrieve import CANDIDATES, CosineSpread, Retriever, fuse
 from ingest.chunking import Chunk
 from ingest.index import GenerationWriter, load_index
 
@@ -219,3 +219,31 @@ def test_an_index_above_the_size_limit_is_hnsw_and_finds_what_flat_finds(
     assert [p.position for p in passages] == list(np.argsort(-(vectors @ query))[:10])
     small, _ = _big_retriever(tmp_path / "small", 99, query, monkeypatch, hnsw_from=100)
     assert small.index.manifest["faiss"]["kind"] == "flat"
+
+
+# ------------------------------------------------------------ how far a passage stands out
+
+
+def test_the_cosine_spread_gives_the_z_scores_of_the_sample_cosines():
+    rng = np.random.default_rng(7)
+    sample = rng.normal(size=(500, 16)).astype(np.float32)
+    sample /= np.linalg.norm(sample, axis=1, keepdims=True)
+    spread = CosineSpread.of(sample)
+    for _ in range(5):
+        query = rng.normal(size=16).astype(np.float32)
+        query /= np.linalg.norm(query)
+        values = rng.uniform(-1, 1, size=7)
+        cosines = sample.astype(np.float64) @ query
+        expected = (values - cosines.mean()) / cosines.std()
+        np.testing.assert_allclose(spread.z_scores(values, query), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("rows", [0, 1])
+def test_a_sample_too_small_for_a_spread_gives_zero_z_scores(rows):
+    spread = CosineSpread.of(np.ones((rows, 4), np.float32))
+    assert spread.z_scores(np.array([0.5, 0.9]), np.ones(4) / 2).tolist() == [0.0, 0.0]
+
+
+def test_flat_cosines_give_zero_z_scores():
+    spread = CosineSpread.of(np.tile(np.array([[1.0, 0.0]], np.float32), (10, 1)))
+    assert spread.z_scores(np.array([0.3]), np.array([1.0, 0.0])).tolist() == [0.0]
