@@ -192,13 +192,17 @@ def candidates(
             words = word_count(text)
             near, prev_terms = [], frozenset()
             for step in (-1, 1):
-                where = neighbour(index, passage.position, s, step)
-                if where is None:
-                    near.append((0.0, 0.0))
-                    continue
-                other = terms_of(sentence_text(index, *where))
+                if 0 <= s + step < len(chunk.sentences):  # in this chunk: already at hand
+                    a2, b2 = chunk.sentences[s + step]
+                    other, cosine = terms_of(chunk.text[a2:b2]), float(dense[s + step])
+                else:
+                    where = neighbour(index, passage.position, s, step)
+                    if where is None:
+                        near.append((0.0, 0.0))
+                        continue
+                    other = terms_of(sentence_text(index, *where))
+                    cosine = float(_sentence_vector(index, *where) @ query_vector)
                 prev_terms = other if step < 0 else prev_terms
-                cosine = float(_sentence_vector(index, *where) @ query_vector)
                 near.append((share(other), cosine))
             list_line = is_list_line(chunk, s)
             kinds = sentence_kinds(text)
