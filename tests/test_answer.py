@@ -492,27 +492,25 @@ def layout_bot(tmp_path_factory):
     return Bot.load(index_dir, tmp_path_factory.mktemp("no-model-needed"))
 
 
-def test_a_sentence_before_an_unfinished_lead_in_brings_the_list_it_introduces(layout_bot):
-    # "… bidrar med. Det kan for eksempel være", then the items: no colon anywhere.
-    answer = _compose(layout_bot, "Hva kan kommunen bidra med?", "Du forteller")
-    assert _check_answer(answer) == [
-        "Du forteller hva prosjektet skal oppnå, og hva du venter at kommunen bidrar med.",
-        "Det kan for eksempel være",
-        "hjelp til å skrive søknaden",
-        "tilgang til data",
-        "kontakt med kommunale enheter",
-    ]
-    assert answer.text.count(LIST_BULLET) == 3
-    assert "nytte" not in answer.text  # the paragraph after the list is not an item
-
-
-def test_an_unfinished_sentence_that_the_items_complete_brings_them(layout_bot):
-    answer = _compose(layout_bot, "Hva har partnerne lovet?", "Partnerne har lovet")
-    assert _check_answer(answer) == [
-        "Partnerne har lovet å",
-        "drive en nasjonal pilot i fire år",
-        "foreslå en varig modell for samarbeidet",
-    ]
+@pytest.mark.parametrize(
+    ("question", "chosen", "intro", "items"),
+    [
+        # "… bidrar med. Det kan for eksempel være", then the items: no colon anywhere.
+        ("Hva kan kommunen bidra med?", "Du forteller",
+         ["Du forteller hva prosjektet skal oppnå, og hva du venter at kommunen bidrar med.",
+          "Det kan for eksempel være"],
+         ["hjelp til å skrive søknaden", "tilgang til data", "kontakt med kommunale enheter"]),
+        # An unfinished sentence that the items complete.
+        ("Hva har partnerne lovet?", "Partnerne har lovet", ["Partnerne har lovet å"],
+         ["drive en nasjonal pilot i fire år", "foreslå en varig modell for samarbeidet"]),
+    ],
+)  # fmt: skip
+def test_a_lead_in_without_a_colon_brings_the_list_it_introduces(layout_bot, question, chosen,
+                                                                 intro, items):  # fmt: skip
+    answer = _compose(layout_bot, question, chosen)
+    # Only these: the paragraph after the list ("Du må også …") is not an item.
+    assert _check_answer(answer) == intro + items
+    assert answer.text.count(LIST_BULLET) == len(items)
 
 
 def test_a_finished_sentence_before_quoted_lines_brings_no_list(layout_bot):
