@@ -46,6 +46,7 @@ MAX_SENTENCES = 3  # per part, lists aside
 LIST_WINDOW = 5  # a list question takes the best list among this many best sentences
 LIST_BULLET = "\n• "
 ONE_FACT = CHECKABLE_TYPES  # asked for one count, date or name: a list item is quoted alone
+CLOSED = (".", "!", "?", ":", ";")  # a sentence ending so is not a list's unfinished lead-in
 
 FRAMING = {
     "nb": "Ifølge «{title}»",
@@ -205,14 +206,9 @@ def opens_list(index: Index, candidate) -> bool:
     if candidate.text.endswith(":"):
         return True
     after = neighbour(index, candidate.position, candidate.sentence, 1)
-    if after is None:
-        return False
-    if _bulleted(index, after):
+    if after is not None and _bulleted(index, after):
         return not candidate.text.endswith(CLOSED)
-    if _lead_in(index, (candidate.position, candidate.sentence)) is None:
-        return False
-    following = neighbour(index, *after, 1)
-    return following is not None and _bulleted(index, following)
+    return _lead_in(index, (candidate.position, candidate.sentence)) is not None
 
 
 def _bulleted(index: Index, where: tuple[int, int]) -> bool:
@@ -221,23 +217,17 @@ def _bulleted(index: Index, where: tuple[int, int]) -> bool:
 
 
 def _lead_in(index: Index, where: tuple[int, int]) -> tuple[int, int] | None:
-    """The sentence after `where` when it is an unfinished lead-in to a list: in the same
-    paragraph, not a list item, without a closing full stop, question mark or colon."""
+    """The sentence after `where` when it is an unfinished lead-in to a bulleted list: in
+    the same paragraph, not an item itself, not closed by CLOSED, and items follow it."""
     chunk = index.chunks[where[0]]
     if where[1] + 1 >= len(chunk.sentences):
         return None
     end, (a, b) = chunk.sentences[where[1]][1], chunk.sentences[where[1] + 1]
-    text = chunk.text[a:b]
-    if "\n" in chunk.text[end:a] or is_list_item(chunk.text, a) or text.endswith(CLOSED):
+    if "\n" in chunk.text[end:a] or is_list_item(chunk.text, a) or chunk.text[a:b].endswith(CLOSED):
         return None
-    return where[0], where[1] + 1
-
-
-CLOSED = (".", "!", "?", ":", ";")  # a sentence ending so is not a list's unfinished lead-in
-
-
-def _is_item(index: Index, where: tuple[int, int]) -> bool:
-    return is_list_line(index.chunks[where[0]], where[1])
+    lead_in = (where[0], where[1] + 1)
+    following = neighbour(index, *lead_in, 1)
+    return lead_in if following is not None and _bulleted(index, following) else None
 
 
 def _whole_list(index: Index, position: int, sentence: int) -> list[_Quote]:
@@ -245,7 +235,7 @@ def _whole_list(index: Index, position: int, sentence: int) -> list[_Quote]:
     its introducing sentence, within LIST_MAX_WORDS; may run into the next chunk."""
 
     def is_item(where: tuple[int, int]) -> bool:
-        return _is_item(index, where)
+        return is_list_line(index.chunks[where[0]], where[1])
 
     start = (position, sentence)
     if is_item(start):  # walk back to the first item, then take a colon intro before it
@@ -258,8 +248,7 @@ def _whole_list(index: Index, position: int, sentence: int) -> list[_Quote]:
     words = word_count(sentence_text(index, *start))
     where = start
     lead_in = None if is_item(start) else _lead_in(index, start)
-    following = neighbour(index, *lead_in, 1) if lead_in else None
-    if following is not None and _bulleted(index, following):
+    if lead_in is not None:
         quotes.append(_Quote(*lead_in))  # "Det kan for eksempel være", then the items
         words += word_count(sentence_text(index, *lead_in))
         where = lead_in
