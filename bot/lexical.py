@@ -12,7 +12,7 @@ from bisect import bisect_left, bisect_right
 
 from rapidfuzz import fuzz, process
 
-from ingest.lexical import LexicalIndex, analyse, analyse_pairs, stopwords, words
+from ingest.lexical import LexicalIndex, analyse, analyse_pairs, lexicon, stem, stopwords, words
 
 __all__ = ["LexicalIndex", "Vocabulary", "analyse", "analyse_pairs", "stopwords", "words"]
 
@@ -57,3 +57,29 @@ class Vocabulary:
         if match is not None:
             return self.FUZZY, match[0]
         return self.ABSENT, term
+
+    def split(self, term: str) -> tuple[str, str] | None:
+        """The two corpus terms an absent compound joins ("kommuneansatt": "kommun",
+        "ansatt"; "trondheimsregion": "trondheim", "region"), or None. Of several ways to
+        split it, the most even one."""
+        rules = lexicon()["compounds"]
+        low, tail_low = rules["min_head"], rules["min_tail"]
+        best = None
+        for cut in range(low, len(term) - tail_low + 1):
+            head, tail = term[:cut], term[cut:]
+            tail_term = self._known(tail)
+            if tail_term is None:
+                continue
+            heads = [head] + [head[: -len(j)] for j in rules["linking"]
+                              if head.endswith(j) and len(head) - len(j) >= low]  # fmt: skip
+            head_term = next(filter(None, map(self._known, heads)), None)
+            if head_term is not None and (best is None or min(cut, len(tail)) > best[0]):
+                best = (min(cut, len(tail)), head_term, tail_term)
+        return best and best[1:]
+
+    def _known(self, piece: str) -> str | None:
+        """`piece` as a corpus term: as it is, or stemmed as a word of its own."""
+        for candidate in (piece, stem(piece)):
+            if candidate in self.terms:
+                return candidate
+        return None

@@ -119,13 +119,17 @@ def _make(text, retrieval, language, vocabulary, truncated=False) -> Query:
             continue
         written.append(word)
         how, found = vocabulary.resolve(term) if vocabulary else (Vocabulary.EXACT, term)
+        pieces = (found,)
         if how == Vocabulary.ABSENT:
+            pieces = vocabulary.split(term) or pieces  # a compound of two corpus words
+        if how == Vocabulary.ABSENT and len(pieces) == 1:
             absent.append(term)
             absent_words.append(word)
-        if found not in terms:
-            terms.append(found)
-        if term in own and found not in focus:
-            focus.append(found)
+        for piece in pieces:
+            if piece not in terms:
+                terms.append(piece)
+            if term in own and piece not in focus:
+                focus.append(piece)
     return Query(text, retrieval, language, tuple(terms), tuple(focus), tuple(absent),
                  tuple(absent_words), tuple(written), answer_type(text), (), truncated)  # fmt: skip
 

@@ -48,6 +48,11 @@ def _stemmer():
     return Stemmer.Stemmer("norwegian")
 
 
+def stem(word: str) -> str:
+    """The stemmed term of one lower-cased word."""
+    return _stemmer().stemWord(word)
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (numbers with decimals and % kept whole)."""
     return _TOKEN.findall(unicodedata.normalize("NFC", text).lower())

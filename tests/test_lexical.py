@@ -111,7 +111,11 @@ def _term(word):
 
 @pytest.fixture(scope="module")
 def vocabulary():
-    return Vocabulary(t for text in CORPUS for t in analyse(text))
+    return _vocabulary_with()
+
+
+def _vocabulary_with(*texts):
+    return Vocabulary(t for text in (*CORPUS, *texts) for t in analyse(text))
 
 
 def test_a_corpus_term_is_found_exactly(vocabulary):
@@ -165,6 +169,43 @@ def test_an_unrelated_word_is_absent(vocabulary, word):
     term = _term(word)
     assert term not in vocabulary
     assert vocabulary.resolve(term) == (Vocabulary.ABSENT, term)
+
+
+@pytest.mark.parametrize(
+    ("compound", "head", "tail"),
+    [
+        ("kommuneansatte", "kommunen", "ansatte"),  # two corpus words, joined as they are
+        ("trondheimsmåneden", "Trondheim", "måned"),  # with the joining s
+        ("arenalederen", "Arena", "leder"),  # the last part stemmed as a word of its own
+    ],
+)
+def test_an_absent_compound_of_two_corpus_words_is_split_into_them(compound, head, tail):
+    vocabulary = _vocabulary_with("De ansatte i kommunen.")
+    term = _term(compound)
+    assert vocabulary.resolve(term)[0] == Vocabulary.ABSENT
+    assert vocabulary.split(term) == (_term(head), _term(tail))
+
+
+@pytest.mark.parametrize("word", ["fotballkampene", "sjakklubben", "kommunefotball", "ntnuer"])
+def test_a_word_that_is_not_two_corpus_words_is_not_split(vocabulary, word):
+    assert vocabulary.split(_term(word)) is None
+
+
+def test_of_several_splits_the_most_even_one_is_taken():
+    # "arbeidsgruppeleder" is "arbeid" + s + "gruppeleder" and "arbeidsgruppe" + "leder",
+    # all corpus terms; the first cut is the more even (7 and 11 letters against 13 and 5).
+    vocabulary = Vocabulary(["arbeid", "gruppeleder", "arbeidsgrupp", "led"])
+    assert vocabulary.split("arbeidsgruppeleder") == ("arbeid", "gruppeleder")
+    assert Vocabulary(["arbeidsgrupp", "led"]).split("arbeidsgruppeleder") == (
+        "arbeidsgrupp", "led")  # fmt: skip
+
+
+def test_build_query_reads_a_split_compound_as_its_two_words_not_as_absent():
+    vocabulary = _vocabulary_with("De ansatte i kommunen.")
+    query = build_query("Hvor mange kommuneansatte har Unikom?", vocabulary=vocabulary)
+    assert _term("kommuneansatte") not in query.absent and query.absent_words == ()
+    assert {_term("kommunen"), _term("ansatte")} <= set(query.terms)
+    assert {_term("kommunen"), _term("ansatte")} <= set(query.focus)
 
 
 def test_the_fuzzy_match_compares_only_terms_whose_length_can_reach_the_score():
