@@ -41,6 +41,17 @@ def stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_NORWEGIAN) | frozenset(lexicon()["stopwords"]["extra"])
 
 
+def analyser_fingerprint() -> str:
+    """What the analysis of a text depends on (the stopwords and the lexicon), as a short
+    digest: ingest rebuilds the BM25 index when it differs from the one an index was made
+    with (the vectors are kept)."""
+    import hashlib
+    from importlib.metadata import version
+
+    parts = [*sorted(stopwords()), json.dumps(lexicon(), sort_keys=True), version("PyStemmer")]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer

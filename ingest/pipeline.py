@@ -2,9 +2,11 @@
 
 Incremental by content hash: unchanged documents keep their chunks and vectors; changed
 ones are read and embedded again; deleted ones disappear. A change of model or chunker
-settings rebuilds everything. When nothing changed and every file of the current
-generation is as it was written (size and checksum), ingest returns without loading the
-model at all; a damaged generation, or one of an older format, is rebuilt.
+settings rebuilds everything; a change of the lexical analysis (stopwords, lexicon,
+stemmer) rebuilds only the BM25 index, keeping the vectors. When nothing changed and every
+file of the current generation is as it was written (size and checksum), ingest returns
+without loading the model at all; a damaged generation, or one of an older format, is
+rebuilt.
 
 Sources (`ingest.sourceconfig`): a run reads the sources it is given; the documents of
 the sources in `keep_sources` are carried over from the previous generation unread, and a
@@ -46,6 +48,7 @@ from .chunking import CHUNK_OVERLAP, CHUNK_TOKENS, Chunk, chunk_document, chunke
 from .embedding import Embedder
 from .errors import IndexStoreError, NothingIndexed, UnreadableDocument
 from .gather import gather, identify, settle
+from .lexical import analyser_fingerprint
 from .removals import MAX_REMOVED_SHARE, check_removals
 from .sourceconfig import Source, as_source, recorded_sources
 from .web import WebSettings, page_document
@@ -110,7 +113,9 @@ def run_ingest(
     known_now = {d: e["hash"] for d, e in {**carried.documents, **carried.skips}.items()}
     known_now.update({c.doc_id: c.digest for c in found})
     known_now.update({url: "" for url in gathered.web_skips})
-    if _unchanged(old_manifest, settings, recorded, known_now, index_dir):
+    if _unchanged(old_manifest, settings, recorded, known_now, index_dir) and (
+        old_manifest.get("analyser") == analyser_fingerprint()
+    ):
         settle(read, index_dir)
         old_skips = old_manifest.get("skipped", {})
         skipped += [(old_skips[c.doc_id]["source"], old_skips[c.doc_id]["reason"]) for c in found
@@ -236,6 +241,7 @@ def run_ingest(
         dimension = embedder().dimension if todo else len(vectors_out[0])
         manifest = {
             **settings,
+            "analyser": analyser_fingerprint(),  # another analysis: BM25 is built again
             "dimension": int(dimension),
             "created": now,
             "versions": _versions(),

@@ -110,6 +110,22 @@ def test_changed_model_rebuilds_everything(src, tmp_path):
     assert read_manifest(tmp_path / "index")["model"] == "hash-other"
 
 
+def test_a_changed_analysis_rebuilds_bm25_and_keeps_the_vectors(src, tmp_path, monkeypatch):
+    import ingest.lexical as lexical
+
+    first, _ = _ingest(src, tmp_path / "index")
+    (arranged,) = lexical.analyse("arrangert")
+    assert arranged in load_index(tmp_path / "index").lexical.vocabulary
+    before = lexical.stopwords()
+    monkeypatch.setattr(lexical, "stopwords", lambda: before | {"arrangert"})
+    report, embedder = _ingest(src, tmp_path / "index")
+    assert report.status != "unchanged" and report.generation != first.generation
+    assert report.embedded == 0 and (embedder is None or embedder.embedded == 0)
+    assert arranged not in load_index(tmp_path / "index").lexical.vocabulary
+    again, _ = _ingest(src, tmp_path / "index")
+    assert again.status == "unchanged"
+
+
 def test_broken_files_are_skipped_and_the_rest_is_ingested(src, tmp_path):
     (src / "empty.txt").write_bytes(b"")
     (src / "binary.txt").write_bytes(bytes(range(256)) * 4)
