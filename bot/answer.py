@@ -169,9 +169,17 @@ def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
             quotes.insert(0, _Quote(*before))
             lead.add(before[0])
     asked = part.query.answer_type
-    if asked in ONE_FACT and asked not in sentence_kinds(best.text):
-        # The best sentence names the topic, not the fact asked for ("… har ansatt en egen
-        # prosjektleder."); the sentence after it (or before) that holds it is quoted too
+    answered = asked in ONE_FACT and asked in sentence_kinds(best.text)  # the fact is here
+    after = neighbour(index, best.position, best.sentence, 1)
+    if (not answered and after is not None and not is_heading(index.chunks[after[0]], after[1])
+            and refers_back(sentence_text(index, *after))):  # fmt: skip
+        # The next sentence goes on about what the best one names ("… er Kunnskapsaksen."
+        # "Det er en strategi for byutvikling langs en akse …"): quoted with it.
+        quotes.append(_Quote(*after))
+        lead.add(after[0])
+    if asked in ONE_FACT and not any(asked in sentence_kinds(_text(index, q)) for q in quotes):
+        # The sentences so far name the topic, not the fact asked for ("… har ansatt en egen
+        # prosjektleder."); the sentence after (or before) that holds it is quoted too
         # ("Hans Kristian Ryttersveen (30) begynte nylig i stillingen.").
         for step in (1, -1):
             near = neighbour(index, best.position, best.sentence, step)

@@ -482,6 +482,12 @@ lang: nb
 
 Kommunen og NTNU har sammen ansatt en egen prosjektleder for byutvikling. Hans Kristian
 Ryttersveen begynte nylig i stillingen. Han kommer fra Oslo.
+
+## Kunnskapsaksen
+
+Et eksempel på byutvikling der kommunen og universitetet møtes, er Kunnskapsaksen. Det er
+en strategi for byutvikling langs en akse fra Sluppen til Brattøra. Aksen har fått mye
+omtale.
 """,
 }
 
@@ -531,9 +537,19 @@ def test_the_neighbour_that_holds_the_fact_asked_for_is_quoted_with_the_best(lay
 
 
 def test_a_best_sentence_holding_the_fact_asked_for_is_quoted_alone(layout_bot):
+    # Nor with the "Han kommer fra Oslo." that leans on it: the name asked for is here.
     answer = _compose(layout_bot, "Hvem begynte i stillingen?", "Hans Kristian")
     assert answer.evidence["answer_type"] == "person"
     assert _check_answer(answer) == ["Hans Kristian Ryttersveen begynte nylig i stillingen."]
+
+
+def test_the_next_sentence_that_refers_back_is_quoted_with_the_best(layout_bot):
+    # The best sentence ends naming the thing; the next ("Det er …") says what it is.
+    answer = _compose(layout_bot, "Hva er Kunnskapsaksen?", "Et eksempel")
+    assert _check_answer(answer) == [
+        "Et eksempel på byutvikling der kommunen og universitetet møtes, er Kunnskapsaksen.",
+        "Det er en strategi for byutvikling langs en akse fra Sluppen til Brattøra.",
+    ]  # only the one next to it: "Aksen har …" does not lean on it
 
 
 def test_a_long_list_is_quoted_from_its_start_within_the_word_limit(small_bot):
