@@ -42,14 +42,15 @@ def stopwords() -> frozenset[str]:
 
 
 def analyser_fingerprint() -> str:
-    """What the analysis of a text depends on (the stopwords and the lexicon), as a short
-    digest: ingest rebuilds the BM25 index when it differs from the one an index was made
-    with (the vectors are kept)."""
+    """What the analysis of a text depends on, as a short digest: the lexicon file, and
+    the versions of bm25s (its stopword list) and PyStemmer. Ingest rebuilds the BM25
+    index when it differs from the one an index was made with (the vectors are kept).
+    Nothing is imported: an ingest with nothing to do stays light."""
     import hashlib
     from importlib.metadata import version
 
-    parts = [*sorted(stopwords()), json.dumps(lexicon(), sort_keys=True), version("PyStemmer")]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    parts = [LEXICON_FILE.read_bytes(), version("bm25s").encode(), version("PyStemmer").encode()]
+    return hashlib.sha256(b"\n".join(parts)).hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)

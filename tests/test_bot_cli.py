@@ -122,7 +122,9 @@ def test_ask_json_prints_one_answer_object(hash_index, cache):
     assert citation["page"] is None
     assert citation["url"] == "https://example.org/avtalen"
     assert citation["updated"] == "2021-03-15"
-    assert citation["quote"] == "Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune."
+    # with the next sentence, which goes on about it ("Den …")
+    assert citation["quote"] == ("Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune. "
+                                 "Den gjelder for fem år om gangen.")  # fmt: skip
     assert citation["quote"] in citation["text"] and citation["quote"] in answer["answer"]
     assert 0.0 < citation["score"] <= 1.0  # the cited passage's cosine to the question
     assert answer["evidence"]["score"] >= answer["evidence"]["threshold"]
@@ -161,12 +163,13 @@ def test_ask_plain_prints_the_answer_and_its_sources(hash_index, cache):
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
         "Ifølge «Samarbeidsavtalen» (Hva er samarbeidsavtalen?): Samarbeidsavtalen er en avtale "
-        "mellom NTNU og Trondheim kommune. [1]\n"
+        "mellom NTNU og Trondheim kommune. Den gjelder for fem år om gangen. [1]\n"
         "\n"
         "Kilder:\n"
         "[1] Samarbeidsavtalen › Hva er samarbeidsavtalen?, sist oppdatert 2021-03-15, "
         "https://example.org/avtalen\n"
-        "    «Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune.»\n"
+        "    «Samarbeidsavtalen er en avtale mellom NTNU og Trondheim kommune. Den gjelder for fem "
+        "år om gangen.»\n"
         "\n"
     )
 

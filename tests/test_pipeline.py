@@ -110,14 +110,34 @@ def test_changed_model_rebuilds_everything(src, tmp_path):
     assert read_manifest(tmp_path / "index")["model"] == "hash-other"
 
 
-def test_a_changed_analysis_rebuilds_bm25_and_keeps_the_vectors(src, tmp_path, monkeypatch):
+@pytest.fixture
+def own_lexicon(tmp_path, monkeypatch):
+    """A copy of the lexicon file that the analyser reads instead (its caches cleared)."""
+    import ingest.lexical as lexical
+
+    copy = tmp_path / "lexicon.toml"
+    copy.write_text(lexical.LEXICON_FILE.read_text("utf-8"), "utf-8")
+    monkeypatch.setattr(lexical, "LEXICON_FILE", copy)
+    caches = (lexical.lexicon, lexical.stopwords)
+    for cache in caches:
+        cache.cache_clear()
+    yield copy
+    monkeypatch.undo()
+    for cache in caches:
+        cache.cache_clear()
+
+
+def test_a_changed_analysis_rebuilds_bm25_and_keeps_the_vectors(src, tmp_path, own_lexicon):
     import ingest.lexical as lexical
 
     first, _ = _ingest(src, tmp_path / "index")
     (arranged,) = lexical.analyse("arrangert")
     assert arranged in load_index(tmp_path / "index").lexical.vocabulary
-    before = lexical.stopwords()
-    monkeypatch.setattr(lexical, "stopwords", lambda: before | {"arrangert"})
+    text = own_lexicon.read_text("utf-8")
+    own_lexicon.write_text(text.replace("extra = [", 'extra = [\n    "arrangert",', 1), "utf-8")
+    lexical.lexicon.cache_clear()
+    lexical.stopwords.cache_clear()
+    assert "arrangert" in lexical.stopwords()
     report, embedder = _ingest(src, tmp_path / "index")
     assert report.status != "unchanged" and report.generation != first.generation
     assert report.embedded == 0 and (embedder is None or embedder.embedded == 0)
