@@ -16,10 +16,14 @@ from functools import lru_cache
 
 from wordfreq import zipf_frequency
 
+from ingest.lexical import lexicon
+
 LANGUAGES = {"nb": ("nb",), "nn": ("nb",), "en": ("en", "nb")}
 COMMON_ZIPF = 6.0  # this common or more: rarity 0
-MIN_PART = 3  # letters in each part of a compound
-LINKS = ("", "s", "e")  # Norwegian linking letters between compound parts
+# How Norwegian compounds are joined, as the query reads them (ingest/data/lexicon.toml):
+# the letters in each part at least, and the joining letters ("" for none).
+MIN_PART = lexicon()["compounds"]["min_head"]
+LINKS = ("", *lexicon()["compounds"]["linking"])
 
 
 @lru_cache(maxsize=32768)

@@ -42,15 +42,16 @@ def stopwords() -> frozenset[str]:
 
 
 def analyser_fingerprint() -> str:
-    """What the analysis of a text depends on, as a short digest: the lexicon file, and
-    the versions of bm25s (its stopword list) and PyStemmer. Ingest rebuilds the BM25
-    index when it differs from the one an index was made with (the vectors are kept).
-    Nothing is imported: an ingest with nothing to do stays light."""
+    """What the analysis of a text depends on, as a short digest: the lexicon's data (not
+    its comments), and the versions of bm25s (its stopword list) and PyStemmer. Ingest
+    rebuilds the BM25 index when it differs from the one an index was made with (the
+    vectors are kept). Neither library is imported: an ingest with nothing to do stays
+    light."""
     import hashlib
     from importlib.metadata import version
 
-    parts = [LEXICON_FILE.read_bytes(), version("bm25s").encode(), version("PyStemmer").encode()]
-    return hashlib.sha256(b"\n".join(parts)).hexdigest()[:16]
+    parts = [json.dumps(lexicon(), sort_keys=True), version("bm25s"), version("PyStemmer")]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)
