@@ -163,16 +163,13 @@ def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
             return quotes
     quotes = [_Quote(best.position, best.sentence)]
     lead = {best.position}  # the passages the answer opens with
-    if refers_back(best.text):
-        before = neighbour(index, best.position, best.sentence, -1)
-        if before is not None and not is_heading(index.chunks[before[0]], before[1]):
-            quotes.insert(0, _Quote(*before))
-            lead.add(before[0])
+    before, after = _beside(index, best, -1), _beside(index, best, 1)
+    if refers_back(best.text) and before is not None:
+        quotes.insert(0, _Quote(*before))
+        lead.add(before[0])
     asked = part.query.answer_type
-    answered = asked in ONE_FACT and asked in sentence_kinds(best.text)  # the fact is here
-    after = neighbour(index, best.position, best.sentence, 1)
-    if (not answered and after is not None and not is_heading(index.chunks[after[0]], after[1])
-            and refers_back(sentence_text(index, *after))):  # fmt: skip
+    holds_fact = asked in ONE_FACT and asked in sentence_kinds(best.text)
+    if not holds_fact and after is not None and refers_back(sentence_text(index, *after)):
         # The next sentence goes on about what the best one names ("… er Kunnskapsaksen."
         # "Det er en strategi for byutvikling langs en akse …"): quoted with it.
         quotes.append(_Quote(*after))
@@ -181,12 +178,10 @@ def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
         # The sentences so far name the topic, not the fact asked for ("… har ansatt en egen
         # prosjektleder."); the sentence after (or before) that holds it is quoted too
         # ("Hans Kristian Ryttersveen (30) begynte nylig i stillingen.").
-        for step in (1, -1):
-            near = neighbour(index, best.position, best.sentence, step)
-            if (near is not None and not is_heading(index.chunks[near[0]], near[1])
-                    and asked in sentence_kinds(sentence_text(index, *near))
-                    and _Quote(*near) not in quotes):  # fmt: skip
-                quotes.insert(len(quotes) if step > 0 else 0, _Quote(*near))
+        for near, at_end in ((after, True), (before, False)):
+            if (near is not None and _Quote(*near) not in quotes
+                    and asked in sentence_kinds(sentence_text(index, *near))):  # fmt: skip
+                quotes.insert(len(quotes) if at_end else 0, _Quote(*near))
                 lead.add(near[0])
                 break
     words = sum(word_count(_text(index, q)) for q in quotes)
@@ -203,6 +198,15 @@ def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
         words += n
     # The best sentence's passage (and the one it refers back to) first, in reading order.
     return sorted(quotes, key=lambda q: (q.position not in lead, q.position, q.sentence))
+
+
+def _beside(index: Index, candidate, step: int) -> tuple[int, int] | None:
+    """The sentence before (step=-1) or after (+1) a candidate in its document, unless
+    there is none or it is a section heading."""
+    where = neighbour(index, candidate.position, candidate.sentence, step)
+    if where is None or is_heading(index.chunks[where[0]], where[1]):
+        return None
+    return where
 
 
 def opens_list(index: Index, candidate) -> bool:

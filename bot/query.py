@@ -119,13 +119,11 @@ def _make(text, retrieval, language, vocabulary, truncated=False) -> Query:
             continue
         written.append(word)
         how, found = vocabulary.resolve(term) if vocabulary else (Vocabulary.EXACT, term)
-        pieces = (found,)
-        if how == Vocabulary.ABSENT:
-            pieces = vocabulary.split(term) or pieces  # a compound of two corpus words
-        if how == Vocabulary.ABSENT and len(pieces) == 1:
+        parts = vocabulary.split(term) if how == Vocabulary.ABSENT else None  # a compound
+        if how == Vocabulary.ABSENT and parts is None:
             absent.append(term)
             absent_words.append(word)
-        for piece in pieces:
+        for piece in parts or (found,):
             if piece not in terms:
                 terms.append(piece)
             if term in own and piece not in focus:

@@ -113,9 +113,7 @@ def run_ingest(
     known_now = {d: e["hash"] for d, e in {**carried.documents, **carried.skips}.items()}
     known_now.update({c.doc_id: c.digest for c in found})
     known_now.update({url: "" for url in gathered.web_skips})
-    if _unchanged(old_manifest, settings, recorded, known_now, index_dir) and (
-        old_manifest.get("analyser") == analyser_fingerprint()
-    ):
+    if _unchanged(old_manifest, settings, recorded, known_now, index_dir):
         settle(read, index_dir)
         old_skips = old_manifest.get("skipped", {})
         skipped += [(old_skips[c.doc_id]["source"], old_skips[c.doc_id]["reason"]) for c in found
@@ -284,14 +282,16 @@ def _unchanged(
     known: dict[str, str],
     index_dir: Path,
 ) -> bool:
-    """Nothing to do: same settings, sources and documents (`known`: hash by id), and the
-    current generation as it was written (`index.check_generation`: every file's size
-    and checksum, the shapes of what they hold). A damaged index, or one of an older
-    format, is rebuilt instead."""
+    """Nothing to do: same settings, lexical analysis, sources and documents (`known`:
+    hash by id), and the current generation as it was written (`index.check_generation`:
+    every file's size and checksum, the shapes of what they hold). A damaged index, or one
+    of an older format, is rebuilt instead."""
     if not _same_settings(manifest, settings) or _by_location(manifest.get("sources")) != (
         _by_location(recorded)
     ):
         return False
+    if manifest.get("analyser") != analyser_fingerprint():
+        return False  # BM25 is built again (the vectors are kept)
     before = {k: v["hash"] for k, v in manifest.get("documents", {}).items()}
     before.update({k: v["hash"] for k, v in manifest.get("skipped", {}).items()})
     if before != known:
