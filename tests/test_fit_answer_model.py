@@ -82,3 +82,63 @@ def test_the_refusal_rule_is_chosen_on_out_of_fold_probabilities():
             np.array([fit.fold_of(i) for i in items]), chosen["c"], ()))),
         abs=1e-4,
     )  # fmt: skip
+
+
+def test_a_question_made_without_its_document_is_out_of_scope_in_that_documents_fold():
+    asked = _item("dev2", "q1", "doc1.md")
+    made = fit.Item("dev2" + fit.WITHOUT, {"id": "q1-uten", "removed_from": "q1", "doc": None,
+                                          "removed_doc": "doc1.md"}, False, None, None, [])  # fmt: skip
+    assert asked.in_scope and not asked.made
+    assert made.made and not made.in_scope
+    assert fit.fold_of(made) == fit.fold_of(asked)
+    # Over many documents, the made questions follow theirs into every fold.
+    pairs = [(_item("norquad-dev", f"q{d}", f"d{d}.md"),
+              fit.Item("norquad-dev" + fit.WITHOUT, {"id": f"q{d}-uten", "removed_from": f"q{d}",
+                       "doc": None, "removed_doc": f"d{d}.md"}, False, None, None, []))
+             for d in range(40)]  # fmt: skip
+    assert all(fit.fold_of(a) == fit.fold_of(m) for a, m in pairs)
+    assert {fit.fold_of(m) for _, m in pairs} == set(range(fit.FOLDS))
+
+
+def test_the_threshold_is_chosen_on_the_sets_own_questions_only():
+    rng = np.random.default_rng(5)
+    items, scores = [], []
+    for n in range(120):
+        in_scope = n % 3 != 0
+        items.append(_item("dev2", f"q{n}", f"doc{n}.md" if in_scope else None))
+        scores.append([float(np.clip(rng.normal(0.7 if in_scope else 0.3, 0.2), 0, 1))])
+    threshold, grid = fit.choose_threshold(items, scores)
+    # Made questions are all out of scope: counted, they would push the threshold up.
+    made = [_item("dev2" + fit.WITHOUT, f"m{n}", None) for n in range(200)]
+    high = [[float(rng.uniform(0.3, 0.9))] for _ in made]
+    assert fit.choose_threshold(items + made, scores + high) == (threshold, grid)
+    rates = fit.decision_rates(items + made, 0.5, scores + high)
+    assert set(rates) == {"dev2", "dev2" + fit.WITHOUT}
+
+
+def test_without_document_leaves_each_folds_documents_out(tmp_path):
+    from bot.evaluate import EvalSet
+    from ingest.embedding import HashEmbedder
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    questions = []
+    for d in range(10):
+        (docs / f"d{d}.md").write_text(f"# Dokument {d}\n\nByen nummer {d} heter Sted{d}by. "
+                                       f"Felles fakta om fjorden.\n", "utf-8")  # fmt: skip
+        questions.append({"id": f"q{d}", "question": f"Hva heter by {d}?", "doc": f"d{d}.md",
+                          "must_contain": f"Sted{d}by"})  # fmt: skip
+    # A fact every document gives stays answerable without any one of them: not made.
+    questions.append({"id": "felles", "question": "Hva er felles?", "doc": "d0.md",
+                      "must_contain": "Felles fakta om fjorden"})  # fmt: skip
+    questions.append({"id": "ute", "question": "Hva koster billetten?", "doc": None})
+    made = fit.without_document(EvalSet("dev2", tmp_path / "q.jsonl", docs), questions,
+                                tmp_path / "work", HashEmbedder())  # fmt: skip
+    assert sorted(i.question["removed_from"] for i in made) == [f"q{d}" for d in range(10)]
+    for item in made:
+        assert item.set_name == "dev2" + fit.WITHOUT and not item.in_scope
+        doc = item.question["removed_doc"]
+        assert not len(item.bot.index.rows_of(doc)), doc  # its document is not there
+        assert len(item.bot.index.doc_ids) == 10 - sum(
+            fit.doc_fold("dev2", f"d{d}.md") == fit.doc_fold("dev2", doc) for d in range(10))
+        assert item.parts  # and it was asked of the rest
