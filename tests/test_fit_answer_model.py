@@ -86,8 +86,8 @@ def test_the_refusal_rule_is_chosen_on_out_of_fold_probabilities():
 
 def test_a_question_made_without_its_document_is_out_of_scope_in_that_documents_fold():
     asked = _item("dev2", "q1", "doc1.md")
-    made = fit.Item("dev2" + fit.WITHOUT, {"id": "q1-uten", "removed_from": "q1", "doc": None,
-                                          "removed_doc": "doc1.md"}, False, None, None, [])  # fmt: skip
+    question = {"id": "q1-uten", "removed_from": "q1", "doc": None, "removed_doc": "doc1.md"}
+    made = fit.Item("dev2" + fit.WITHOUT, question, False, None, None, [])
     assert asked.in_scope and not asked.made
     assert made.made and not made.in_scope
     assert fit.fold_of(made) == fit.fold_of(asked)
@@ -140,5 +140,6 @@ def test_without_document_leaves_each_folds_documents_out(tmp_path):
         doc = item.question["removed_doc"]
         assert not len(item.bot.index.rows_of(doc)), doc  # its document is not there
         assert len(item.bot.index.doc_ids) == 10 - sum(
-            fit.doc_fold("dev2", f"d{d}.md") == fit.doc_fold("dev2", doc) for d in range(10))
+            fit.doc_fold("dev2", f"d{d}.md") == fit.doc_fold("dev2", doc) for d in range(10)
+        )
         assert item.parts  # and it was asked of the rest
