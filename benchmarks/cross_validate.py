@@ -20,7 +20,7 @@ Measured 2026-12-03 (the default model; the same code but for the made questions
 
 | refusal rule | cite@1 | answer | answered | refused | AUC dev2 | AUC nq |
 |---|---|---|---|---|---|---|
-| with the questions made without their document (now) | 0.824 | 0.807 | 0.906 | 0.809 | 0.703 | 0.930 |
+| with questions made without their document (now) | 0.824 | 0.807 | 0.906 | 0.809 | 0.703 | 0.930 |
 | the sets' own questions only | 0.793 | 0.776 | 0.871 | 0.809 | 0.690 | 0.933 |
 
 Measured 2026-12-02 (the default model, 372 questions):
