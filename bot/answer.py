@@ -132,6 +132,10 @@ def compose_answer(
         return no_answer(query.text, query.language, notice, evidence)
     passages = {pa.position: pa for p in parts for pa in p.passages}
     quotes: list[_Quote] = []
+    # The passage of the sentence that answers is cited first ([1]), also where the
+    # sentence it refers back to comes before it from the passage before.
+    first = answered[0]
+    main = first.found.items[int(np.argmax(first.logits))].position
     for part in answered:
         for quote in _choose(part, index, extra_margin):
             if (quote.position, quote.sentence) not in {(q.position, q.sentence) for q in quotes}:
@@ -139,7 +143,7 @@ def compose_answer(
     missing = [PART_MISSING[query.language].format(part=p.query.text.rstrip("?"))
                for p in parts if not p.answered]  # fmt: skip
     notice = " ".join(x for x in [notice, *missing] if x)
-    return _render(query, quotes, passages, index, notice, evidence)
+    return _render(query, quotes, passages, index, notice, evidence, main)
 
 
 def _evidence(part: Examined) -> dict:
@@ -279,8 +283,8 @@ def _text(index: Index, quote: _Quote) -> str:
     return chunk.text[a:b]
 
 
-def _render(query, quotes, passages, index, notice, evidence) -> Answer:
-    numbers: dict[int, int] = {}
+def _render(query, quotes, passages, index, notice, evidence, main=None) -> Answer:
+    numbers: dict[int, int] = {main: 1} if any(q.position == main for q in quotes) else {}
     spans: dict[int, list[tuple[int, int]]] = {}
     pieces: list[str] = []
     for i, quote in enumerate(quotes):

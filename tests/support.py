@@ -82,3 +82,11 @@ def wait_for_health(url: str, process: subprocess.Popen, seconds: float, pause: 
         if time.monotonic() > deadline:
             pytest.fail(silent())
         time.sleep(pause)
+
+
+def markers_in_citation_order(markers: list[int], numbers: list[int]) -> bool:
+    """Whether an answer's markers, by first use, follow its citations' numbers: in reading
+    order, but for [1], the passage of the sentence that answers, which may come after
+    the passage before it (of the sentence it refers back to)."""
+    order = list(dict.fromkeys(markers))
+    return sorted(order) == numbers and [m for m in order if m != 1] == numbers[1:]

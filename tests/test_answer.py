@@ -13,6 +13,7 @@ import re
 
 import numpy as np
 import pytest
+from support import markers_in_citation_order
 
 from bot.answer import (
     ANSWERED,
@@ -216,11 +217,11 @@ def _check_answer(answer) -> list[str]:
     """Every property a composed answer must have; returns its quoted sentences in order."""
     assert answer.status == ANSWERED, answer.text
     assert answer.citations
-    # Citations are numbered 1..n, by first use; each marker has a citation and each
-    # citation a marker.
+    # Citations are numbered 1..n, by first use (but for [1], the passage that answers);
+    # each marker has a citation and each citation a marker.
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     markers = [int(m) for m in re.findall(r" \[(\d+)\]", answer.text)]
-    assert list(dict.fromkeys(markers)) == [c.n for c in answer.citations], answer.text
+    assert markers_in_citation_order(markers, [c.n for c in answer.citations]), answer.text
     framing = _framing(answer)
     assert answer.text.startswith(framing), (answer.text, framing)
     seen = set()
@@ -632,7 +633,14 @@ def test_a_back_reference_at_the_start_of_a_chunk_brings_the_sentence_before_it_
     answer = _compose(small_bot, "Hva sier daglig leder i BioCosmos om stiftelsen?", "Han sier")
     quoted = _check_answer(answer)
     assert [s[:13] for s in quoted] == ["Dag Erlandsen", "Han sier stif"]
-    assert [c.passage.chunk.chunk_id for c in answer.citations] == [c.chunk_id for c in chunks]
+    # The passage that answers is [1], though it is read second: the source listed first
+    # is the one with the answer.
+    assert [c.passage.chunk.chunk_id for c in answer.citations] == [
+        chunks[1].chunk_id,
+        chunks[0].chunk_id,
+    ]
+    assert _body(answer).startswith("Dag Erlandsen") and answer.text.endswith("[1]")
+    assert " [2] Han sier" in answer.text
 
 
 # ------------------------------------------------------ runners-up and no repetition

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 from conftest import DEV_QUESTIONS
+from support import markers_in_citation_order
 
 from bot.answer import ANSWERED, FRAMING, LIST_BULLET, NO_ANSWER, NO_ANSWER_TEXT, Answer
 from bot.evaluate import evaluate, format_result, load_questions, run_questions
@@ -118,7 +119,7 @@ def _problems(answer: Answer) -> list[str]:
     if numbers != list(range(1, len(numbers) + 1)):
         problems.append(f"citations numbered {numbers}")
     markers = [int(m) for m in re.findall(r" \[(\d+)\]", answer.text)]
-    if list(dict.fromkeys(markers)) != numbers:
+    if not markers_in_citation_order(markers, numbers):
         problems.append(f"markers {markers} for citations {numbers}")
     seen_spans, seen_texts = set(), set()
     for citation in answer.citations:
@@ -145,8 +146,11 @@ def _problems(answer: Answer) -> list[str]:
 def _body_problems(answer: Answer) -> list[str]:
     """After the framing, the text is the quoted sentences and their markers only."""
     # A title may itself hold ": ": the quotes begin at the first quote.
-    first = answer.citations[0].passage.chunk
-    first_quote = first.text[slice(*answer.citations[0].quotes[0])]
+    opening = next(c for c in answer.citations if f" [{c.n}]" in answer.text
+                   and answer.text.index(f" [{c.n}]") == min(
+                       answer.text.index(f" [{d.n}]") for d in answer.citations))  # fmt: skip
+    first = opening.passage.chunk
+    first_quote = first.text[slice(*opening.quotes[0])]
     start = answer.text.find(": " + first_quote)
     if start < 0:
         return ["the first quote does not follow the framing"]
