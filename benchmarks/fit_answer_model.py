@@ -122,8 +122,13 @@ class Item:
         return "removed_doc" in self.question
 
     def phrases(self) -> list[str]:
-        value = self.question.get("must_contain")
-        return [_fold(v) for v in ([value] if isinstance(value, str) else value or [])]
+        return _phrases(self.question)
+
+
+def _phrases(question: dict) -> list[str]:
+    """A question's `must_contain` phrases, folded."""
+    value = question.get("must_contain")
+    return [_fold(v) for v in ([value] if isinstance(value, str) else value or [])]
 
 
 def placeholder_model() -> AnswerModel:
@@ -182,8 +187,7 @@ def without_document(eval_set: EvalSet, questions: list[dict], work: Path, embed
         bot = _ingested(f"{name} {k}", rest, work / f"{eval_set.name}-uten-{k}", embedder)
         text = " ".join(_fold(c.text) for c in bot.index.chunks)
         for question in asked:
-            phrases = question["must_contain"]
-            if any(_fold(p) in text for p in ([phrases] if isinstance(phrases, str) else phrases)):
+            if any(p in text for p in _phrases(question)):
                 continue
             made = {**question, "id": f"{question['id']}-uten", "removed_from": question["id"],
                     "doc": None, "removed_doc": question["doc"]}  # fmt: skip
@@ -315,7 +319,7 @@ def fold_of(item: Item) -> int:
     doc = item.question.get("doc") or item.question.get("removed_doc")
     if doc and set_name != "seed":
         return doc_fold(set_name, doc)
-    return doc_fold(set_name, item.question.get("removed_from", item.question["id"]))
+    return doc_fold(set_name, item.question["id"])
 
 
 def doc_fold(set_name: str, key) -> int:

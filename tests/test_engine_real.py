@@ -146,9 +146,8 @@ def _problems(answer: Answer) -> list[str]:
 def _body_problems(answer: Answer) -> list[str]:
     """After the framing, the text is the quoted sentences and their markers only."""
     # A title may itself hold ": ": the quotes begin at the first quote.
-    opening = next(c for c in answer.citations if f" [{c.n}]" in answer.text
-                   and answer.text.index(f" [{c.n}]") == min(
-                       answer.text.index(f" [{d.n}]") for d in answer.citations))  # fmt: skip
+    first_marker = int(re.search(r" \[(\d+)\]", answer.text).group(1))
+    opening = next(c for c in answer.citations if c.n == first_marker)
     first = opening.passage.chunk
     first_quote = first.text[slice(*opening.quotes[0])]
     start = answer.text.find(": " + first_quote)
