@@ -157,6 +157,12 @@ def sentence_text(index: Index, position: int, sentence: int) -> str:
     return chunk.text[a:b]
 
 
+def sentence_terms(index: Index, position: int, sentence: int) -> frozenset[str]:
+    """The terms of a sentence as written and in the other written standard."""
+    chunk = index.chunks[position]
+    return terms_of(sentence_text(index, position, sentence)) | terms_of(chunk.variant(sentence))
+
+
 def _sentence_vector(index: Index, position: int, sentence: int) -> np.ndarray:
     return index.sentence_vectors[index.sentence_offsets[position] + sentence]
 
@@ -188,19 +194,20 @@ def candidates(
             text = chunk.text[a:b]
             if is_heading(chunk, s) or is_link_text(text):
                 continue  # a heading or a link text is not a statement
-            own = terms_of(text)
+            written = terms_of(text)
+            own = written | terms_of(chunk.variant(s))  # in both written standards
             words = word_count(text)
             near, prev_terms = [], frozenset()
             for step in (-1, 1):
                 if 0 <= s + step < len(chunk.sentences):  # in this chunk: already at hand
-                    a2, b2 = chunk.sentences[s + step]
-                    other, cosine = terms_of(chunk.text[a2:b2]), float(dense[s + step])
+                    other = sentence_terms(index, passage.position, s + step)
+                    cosine = float(dense[s + step])
                 else:
                     where = neighbour(index, passage.position, s, step)
                     if where is None:
                         near.append((0.0, 0.0))
                         continue
-                    other = terms_of(sentence_text(index, *where))
+                    other = sentence_terms(index, *where)
                     cosine = float(_sentence_vector(index, *where) @ query_vector)
                 prev_terms = other if step < 0 else prev_terms
                 near.append((share(other), cosine))
@@ -222,7 +229,7 @@ def candidates(
                 float(asked is not None and asked in kinds),
                 float(asked in CHECKABLE_TYPES and asked not in kinds),
                 float(refers_back(text)),
-                len(own - terms) / len(own) if own else 0.0,
+                len(written - terms) / len(written) if written else 0.0,
                 math.log1p(words),
                 float(words < 4),
                 float(list_line),
@@ -281,8 +288,8 @@ def question_features(
     weight = sum(idf(t) for t in terms) or 1.0
     in_top: set[str] = set()
     for passage in passages[:3]:
-        in_top |= terms_of(passage.chunk.embedding_text())
-    text_top = " ".join(p.chunk.embedding_text().lower() for p in passages[:3])
+        in_top |= terms_of(passage.chunk.lexical_text())
+    text_top = " ".join(p.chunk.lexical_text().lower() for p in passages[:3])
     covered = sum(idf(t) for t in terms if t in in_top or (len(t) >= 5 and t in text_top))
     absent = sum(idf(t) for t in query.absent)
     best = int(np.argmax(logits)) if len(logits) else -1

@@ -59,11 +59,22 @@ class Chunk:
     position: int
     text: str
     sentences: tuple[tuple[int, int], ...] = ()  # spans of its sentences in `text`
+    # Each sentence in the other written standard (a nynorsk one in bokmål, by
+    # `ingest.written`), for the lexical search only; empty when there is none.
+    variants: tuple[str, ...] = ()
 
     def embedding_text(self) -> str:
         """What the model embeds: title and section path give the passage its context."""
         head = self.title if not self.section else f"{self.title}{SECTION_SEPARATOR}{self.section}"
         return f"{head}\n\n{self.text}" if head else self.text
+
+    def lexical_text(self) -> str:
+        """What BM25 reads: the embedded text and its sentences in the other standard."""
+        return "\n".join([self.embedding_text(), *self.variants])
+
+    def variant(self, sentence: int) -> str:
+        """The sentence in the other written standard, or "" when there is none."""
+        return self.variants[sentence] if sentence < len(self.variants) else ""
 
     def to_record(self) -> dict:
         return asdict(self)
@@ -81,6 +92,7 @@ class Chunk:
     def from_record(cls, record: dict) -> Chunk:
         fields = {k: record.get(k) for k in cls.__dataclass_fields__}
         fields["sentences"] = tuple(tuple(span) for span in record.get("sentences") or ())
+        fields["variants"] = tuple(record.get("variants") or ())
         return cls(**fields)
 
 

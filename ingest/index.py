@@ -440,6 +440,9 @@ def _parse_chunk(data: bytes) -> Chunk:
     if not all(len(span) == 2 and all(type(x) is int for x in span) and
                0 <= span[0] <= span[1] <= len(chunk.text) for span in chunk.sentences):  # fmt: skip
         raise ValueError("setninger utenfor teksten")
+    if chunk.variants and (len(chunk.variants) != len(chunk.sentences)
+                           or not all(isinstance(v, str) for v in chunk.variants)):  # fmt: skip
+        raise ValueError("oversettelsene passer ikke til setningene")
     return chunk
 
 
@@ -559,7 +562,7 @@ class GenerationWriter:
             docs=np.array([numbers[c.doc_id] for c in chunks], np.int32),
             sentences=np.cumsum([0] + [len(c.sentences) for c in chunks]).astype(np.int64),
         )
-        written = LexicalIndex.build([c.embedding_text() for c in chunks]).save(
+        written = LexicalIndex.build([c.lexical_text() for c in chunks]).save(
             self.staging / LEXICAL
         )
         paths = [self.staging / name for name in (FAISS_FILE, CHUNKS, ROWS, SENTENCES, SAMPLE)]

@@ -36,13 +36,14 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
 from . import index as index_store
+from . import written
 from .carry import carry_over
 from .chunking import CHUNK_OVERLAP, CHUNK_TOKENS, Chunk, chunk_document, chunker_settings
 from .embedding import Embedder
@@ -223,6 +224,10 @@ def run_ingest(
         if not allow_removals:
             check_removals(removed, len(before), max_removed_share)
         todo = [i for i, v in enumerate(vectors_out) if v is None]
+        # Another translator between the written standards (installed, changed, removed)
+        # translates every chunk again; the vectors are kept.
+        retranslate = old is not None and old.manifest.get("written") != written.translator()
+        _add_variants(chunks, range(len(chunks)) if retranslate else todo)
         embedded_sentences = 0
         if todo:
             # Chunks and their sentences in one call: one progress bar, one batching.
@@ -240,6 +245,7 @@ def run_ingest(
         manifest = {
             **settings,
             "analyser": analyser_fingerprint(),  # another analysis: BM25 is built again
+            "written": written.translator(),  # another translator: the variants are made again
             "dimension": int(dimension),
             "created": now,
             "versions": _versions(),
@@ -275,6 +281,28 @@ def run_ingest(
     )
 
 
+def _add_variants(chunks: list[Chunk], rows: Sequence[int]) -> None:
+    """Give the chunks at `rows` their sentences in the other written standard (or none),
+    one translator run per language for all of them."""
+    by_lang: dict[str, list[int]] = {}
+    for i in rows:
+        chunks[i] = replace(chunks[i], variants=())
+        if chunks[i].lang in written.DIRECTIONS and chunks[i].sentences:
+            by_lang.setdefault(chunks[i].lang, []).append(i)
+    if by_lang:
+        written.warn_if_missing()
+    for lang, rows in by_lang.items():
+        translated = written.other_standard([t for i in rows for t in chunks[i].sentence_texts()],
+                                            lang)  # fmt: skip
+        if translated is None:
+            continue
+        start = 0
+        for i in rows:
+            n = len(chunks[i].sentences)
+            chunks[i] = replace(chunks[i], variants=tuple(translated[start : start + n]))
+            start += n
+
+
 def _unchanged(
     manifest: dict | None,
     settings: dict,
@@ -292,6 +320,8 @@ def _unchanged(
         return False
     if manifest.get("analyser") != analyser_fingerprint():
         return False  # BM25 is built again (the vectors are kept)
+    if manifest.get("written") != written.translator():
+        return False  # the chunks are translated again (the vectors are kept)
     before = {k: v["hash"] for k, v in manifest.get("documents", {}).items()}
     before.update({k: v["hash"] for k, v in manifest.get("skipped", {}).items()})
     if before != known:
