@@ -286,13 +286,17 @@ def question_features(
     """The QUESTION_FEATURES for the refusal decision."""
     terms = set(query.terms)
     weight = sum(idf(t) for t in terms) or 1.0
+    best = int(np.argmax(logits)) if len(logits) else -1
+    # The top passages, and the one the best sentence is from (it may rank lower).
+    covering = [p.chunk for p in passages[:3]]
+    if best >= 0 and found.items[best].position not in {p.position for p in passages[:3]}:
+        covering.append(found.index.chunks[found.items[best].position])
     in_top: set[str] = set()
-    for passage in passages[:3]:
-        in_top |= terms_of(passage.chunk.lexical_text())
-    text_top = " ".join(p.chunk.lexical_text().lower() for p in passages[:3])
+    for chunk in covering:
+        in_top |= terms_of(chunk.lexical_text())
+    text_top = " ".join(chunk.lexical_text().lower() for chunk in covering)
     covered = sum(idf(t) for t in terms if t in in_top or (len(t) >= 5 and t in text_top))
     absent = sum(idf(t) for t in query.absent)
-    best = int(np.argmax(logits)) if len(logits) else -1
     asked = query.answer_type
     type_missing = 0.0
     if asked in CHECKABLE_TYPES and len(logits):

@@ -20,6 +20,7 @@ from bot.features import (
     candidates,
     is_list_line,
     neighbour,
+    question_features,
     refers_back,
     sentence_kinds,
     sentence_text,
@@ -391,3 +392,22 @@ def test_load_model_picks_the_variant_of_the_embedding_model(tmp_path):
 def test_the_bot_uses_the_variant_of_its_index(bot):
     assert bot.index.model == "hash"
     assert bot.model.to_dict() == load_model(LEXICAL).to_dict()
+
+
+def test_coverage_counts_the_passage_of_the_best_sentence_below_the_top_three(bot):
+    # "Når ble siden sist oppdatert?": the answer may come from the fourth or fifth
+    # passage; the question's words in it are covered, not missing.
+    query, passages, found = _found(bot, "Når ble samarbeidsavtalen signert av rektor?")
+    holding = next(i for i, p in enumerate(passages) if "signert" in p.chunk.text)
+    others = [p for i, p in enumerate(passages) if i != holding]
+    assert len(others) >= 3
+    reordered = others[:3] + [passages[holding]] + others[3:]
+    found = candidates(query, reordered, bot.index, bot.retriever.embed_query(query.text),
+                       bot.idf)  # fmt: skip
+    coverage = QUESTION_FEATURES.index("coverage")
+    best = [float("signert" in c.text) for c in found.items]
+    elsewhere = [float("signert" not in c.text and c.passage == 0) for c in found.items]
+    from_it = question_features(query, reordered, found, np.array(best), bot.idf)[coverage]
+    from_top = question_features(query, reordered, found, np.array(elsewhere), bot.idf)[coverage]
+    assert from_it > from_top
+    assert from_it == pytest.approx(1.0)
