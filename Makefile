@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The sources are in sources.toml (and those added with `python -m ingest SOURCE`).
-# Without Apertium (no root for apt-get) the index is still built; bokmål and nynorsk then
-# only find their own words, and ingest says so.
+# Without Apertium (no root for apt-get) the index is still built; nynorsk text is then
+# only found by its own words, and ingest says so.
 index: $(STAMP)
 	-$(MAKE) --no-print-directory apertium
 	$(PY) -m ingest --index $(INDEX)
@@ -34,7 +34,7 @@ chromium:
 nginx:
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light || DEBIAN_FRONTEND=noninteractive apt-get install -y nginx)
 
-# Bokmål and nynorsk read as each other at ingest (ingest/written.py): Debian's Apertium.
+# Nynorsk documents read in bokmål as well at ingest (ingest/written.py): Debian's Apertium.
 apertium:
 	apertium -l 2>/dev/null | grep -qw nno-nob || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y apertium apertium-nno-nob)
 

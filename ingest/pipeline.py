@@ -18,6 +18,8 @@ remove more than `max_removed_share` of the documents (and more than one) unless
 
 The manifest records, besides the settings and checksums (`ingest.index`):
 
+    "written":   the translator that read the nynorsk documents in bokmål
+                 (`ingest.written.translator`), or null
     "sources":   [{"source": location, "via": "sources.toml" | "kommandolinjen" |
                   "eldre-indeks"}]   the sources the index holds documents from; a location
                  is an absolute folder or file path, or a URL (a sitemap or a page)
@@ -224,8 +226,8 @@ def run_ingest(
         if not allow_removals:
             check_removals(removed, len(before), max_removed_share)
         todo = [i for i, v in enumerate(vectors_out) if v is None]
-        # Another translator between the written standards (installed, changed, removed)
-        # translates every chunk again; the vectors are kept.
+        # Another translator of nynorsk (installed, changed, removed) translates every
+        # chunk again; the vectors are kept.
         retranslate = old is not None and old.manifest.get("written") != written.translator()
         _add_variants(chunks, range(len(chunks)) if retranslate else todo)
         embedded_sentences = 0
@@ -291,13 +293,13 @@ def _add_variants(chunks: list[Chunk], rows: Sequence[int]) -> None:
             by_lang.setdefault(chunks[i].lang, []).append(i)
     if by_lang:
         written.warn_if_missing()
-    for lang, rows in by_lang.items():
-        translated = written.other_standard([t for i in rows for t in chunks[i].sentence_texts()],
-                                            lang)  # fmt: skip
+    for lang, positions in by_lang.items():
+        texts = [t for i in positions for t in chunks[i].sentence_texts()]
+        translated = written.other_standard(texts, lang)
         if translated is None:
             continue
         start = 0
-        for i in rows:
+        for i in positions:
             n = len(chunks[i].sentences)
             chunks[i] = replace(chunks[i], variants=tuple(translated[start : start + n]))
             start += n
