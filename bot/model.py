@@ -39,8 +39,8 @@ MODEL_FILE = Path(__file__).with_name("data") / "answer_model.json"
 class Linear:
     """A fitted linear model: logit = ((x - mean) / scale) @ coef + intercept.
 
-    Features in `ignored` (those of the embedding, for a model whose scale is unknown)
-    were held at their mean when fitting and are here too."""
+    Features in `ignored` (those of the embedding, for a model whose scale is unknown, and
+    those the fit measured to do harm) were held at 0 when fitting and are here too."""
 
     features: tuple[str, ...]
     mean: np.ndarray

@@ -143,3 +143,16 @@ def test_without_document_leaves_each_folds_documents_out(tmp_path):
             fit.doc_fold("dev2", f"d{d}.md") == fit.doc_fold("dev2", doc) for d in range(10)
         )
         assert item.parts  # and it was asked of the rest
+
+
+def test_the_shipped_model_holds_the_dropped_features_at_zero():
+    from bot.features import SENTENCE_FEATURES
+    from bot.model import LEXICAL, load_model
+
+    assert set(fit.DROPPED) < set(SENTENCE_FEATURES)
+    for name in (fit.DEFAULT_MODEL, LEXICAL):
+        sentence = load_model(name).sentence
+        assert set(fit.DROPPED) <= set(sentence.ignored)  # refit after changing DROPPED
+        x = np.zeros((2, len(SENTENCE_FEATURES)))
+        x[1, [SENTENCE_FEATURES.index(f) for f in fit.DROPPED]] = 9.0
+        assert sentence.logits(x)[0] == sentence.logits(x)[1]
