@@ -1,7 +1,7 @@
 """Cross-validate the whole fit of the answer model, grouped by document.
 
     .venv/bin/python benchmarks/cross_validate.py [--work DIR] [--refusal-c C ...]
-        [--ignore FEATURE ...] [--ablate]
+        [--ignore FEATURE ...] [--ablate] [--bm25-weight W] [--sentence-weight W] [--rrf-k K]
 
 The held-out split of `bot.evaluate.is_heldout` is small (18 questions of dev2) and its
 documents are also in the fitting split. This estimates what the bot does on documents
@@ -17,9 +17,10 @@ and `--without-weight` the weight of the questions made without their document, 
 comparing fitting choices. The means are over the three real sets; the made sets
 ("… uten dokumentet") are printed beside them.
 
-`--ignore` names the features the fit holds at 0 (default `fit_answer_model.DROPPED`;
-give none to weigh them all), and `--ablate` prints the means with each feature left out
-in turn (and each of the ignored weighed again).
+`--bm25-weight`, `--sentence-weight` and `--rrf-k` change retrieval's fusion
+(bot/retrieve.py) for the run. `--ignore` names the features the fit holds at 0
+(default `fit_answer_model.DROPPED`; give none to weigh them all), and `--ablate` prints
+the means with each feature left out in turn (and each of the ignored weighed again).
 
 Besides the README's metrics it prints `right`, the share of a set's questions that came
 out right: answered with the phrase, or refused when out of scope (the issue's "a wrong
@@ -98,6 +99,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fit_answer_model as fit  # noqa: E402
 
+from bot import retrieve  # noqa: E402
 from ingest.config import settings_from_env  # noqa: E402
 from ingest.embedding import DEFAULT_MODEL, quiet_libraries  # noqa: E402
 
@@ -168,10 +170,19 @@ def main() -> int:
     parser.add_argument("--ignore", nargs="*", default=fit.DROPPED, metavar="FEATURE",
                         choices=(*fit.SENTENCE_FEATURES, *fit.QUESTION_FEATURES))  # fmt: skip
     parser.add_argument("--ablate", action="store_true")
+    # Retrieval's fusion (bot/retrieve.py), set before the questions are examined.
+    parser.add_argument("--bm25-weight", type=float, default=None)
+    parser.add_argument("--sentence-weight", type=float, default=None)
+    parser.add_argument("--rrf-k", type=int, default=None)
     args = parser.parse_args()
     if args.refusal_c:
         fit.REFUSAL_C_GRID = tuple(args.refusal_c)
     fit.WITHOUT_WEIGHT = args.without_weight
+    fusion = {"BM25_WEIGHT": args.bm25_weight, "SENTENCE_WEIGHT": args.sentence_weight,
+              "RRF_K": args.rrf_k}  # fmt: skip
+    for name, value in fusion.items():
+        if value is not None:
+            setattr(retrieve, name, value)
     quiet_libraries()
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
