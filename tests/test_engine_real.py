@@ -324,12 +324,15 @@ def test_the_answer_in_the_sentence_after_the_one_that_repeats_the_question(
 #   dev2 (89):         cite@1 0.676  cite 0.689  answer 0.608  answered 0.757  refused 0.667
 #   norquad-dev (120): cite@1 0.794  cite 0.833  answer 0.775  answered 0.912  refused 0.889
 # The rule before had its threshold fitted on these questions' own probabilities, so it
-# did better here, on questions it was fitted on. Each floor is about 0.05 below the
-# lower of the two; refused (10 of 15 and 16 of 18 questions) allows one more miss.
-# Raise them as the engine gets better.
+# did better here, on questions it was fitted on. Since the sentence scorer holds
+# heading, passage_rank and length at 0 (2026-12-03, commit d90941c):
+#   dev2 (89):         cite@1 0.716  cite 0.757  answer 0.703  answered 0.824  refused 0.733
+#   norquad-dev (120): cite@1 0.824  cite 0.873  answer 0.814  answered 0.951  refused 0.889
+# Each floor is about 0.05 below the last; refused (11 of 15 and 16 of 18 questions)
+# allows one more miss. Raise them as the engine gets better.
 FLOORS = {
-    "dev2": {"cite@1": 0.58, "cite": 0.61, "answer": 0.54, "answered": 0.68, "refused": 0.60},
-    "norquad-dev": {"cite@1": 0.76, "cite": 0.79, "answer": 0.73, "answered": 0.87,
+    "dev2": {"cite@1": 0.66, "cite": 0.70, "answer": 0.65, "answered": 0.77, "refused": 0.66},
+    "norquad-dev": {"cite@1": 0.77, "cite": 0.82, "answer": 0.76, "answered": 0.90,
                     "refused": 0.83},
 }  # fmt: skip
 
