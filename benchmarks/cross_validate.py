@@ -148,6 +148,12 @@ def cross_validate(
     return result, aucs
 
 
+def mean_of_sets(result: dict) -> dict[str, float]:
+    """Each metric's mean over the real sets (not the made "… uten dokumentet" ones)."""
+    real = [v for name, v in result.items() if not name.endswith(fit.WITHOUT)]
+    return {m: float(np.mean([v[m] for v in real])) for m in (*METRICS, "refused", "right")}
+
+
 def ablate(items: list[fit.Item], ignored: tuple[str, ...]) -> None:
     """The means with `ignored` held at 0, then with each other feature held at 0 as
     well, and with each of `ignored` weighed again ("+feature")."""
@@ -157,8 +163,7 @@ def ablate(items: list[fit.Item], ignored: tuple[str, ...]) -> None:
     trials += [(f"+{f}", tuple(g for g in ignored if g != f)) for f in ignored]
     for name, held in trials:
         result, aucs = cross_validate(items, held)
-        real = [v for key, v in result.items() if not key.endswith(fit.WITHOUT)]
-        means = {m: float(np.mean([v[m] for v in real])) for m in (*METRICS, "refused", "right")}
+        means = mean_of_sets(result)
         print(f"  without {name:22s} " + "  ".join(f"{m} {v:.3f}" for m, v in means.items()),
               f" AUC dev2 {aucs.get('dev2', 0.0):.3f}, NorQuAD {aucs.get('norquad-dev', 0.0):.3f}",
               flush=True)  # fmt: skip
@@ -197,8 +202,7 @@ def main() -> int:
     print(f"{DEFAULT_MODEL}, {fit.FOLDS} folds by document, refusal C from {fit.REFUSAL_C_GRID}")
     for name, values in result.items():
         print(f"  {name:12s} " + "  ".join(f"{m} {v:.3f}" for m, v in values.items()))
-    real = [v for name, v in result.items() if not name.endswith(fit.WITHOUT)]
-    means = {m: float(np.mean([v[m] for v in real])) for m in (*METRICS, "refused", "right")}
+    means = mean_of_sets(result)
     print("  mean         " + "  ".join(f"{m} {v:.3f}" for m, v in means.items()))
     print("  out-of-fold AUC of P(answerable):", aucs)
     print(f"{time.perf_counter() - started:.0f} s")

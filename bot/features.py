@@ -197,7 +197,7 @@ def candidates(
             if is_heading(chunk, s) or is_link_text(text):
                 continue  # a heading or a link text is not a statement
             written = terms_of(text)
-            own = written | terms_of(chunk.variant(s))  # in both written standards
+            own = sentence_terms(index, passage.position, s)  # in both written standards
             words = word_count(text)
             near, prev_terms = [], frozenset()
             for step in (-1, 1):

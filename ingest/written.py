@@ -42,15 +42,14 @@ PARAGRAPH = "\n\n"
 @lru_cache(maxsize=1)
 def translator() -> str | None:
     """What translates, as recorded in the manifest ("apertium 3.8.3-1, apertium-nno-nob
-    1.5.0-1 (nb: nob-nno, nn: nno-nob)"), or None when Apertium or its nno-nob pair is
-    missing."""
+    1.5.0-1 (nn: nno-nob)"), or None when Apertium or its nno-nob pair is missing."""
     if shutil.which("apertium") is None:
         return None
     try:
-        modes = subprocess.run(["apertium", "-l"], capture_output=True, text=True, timeout=60)
+        listed = subprocess.run(["apertium", "-l"], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return None
-    if not set(DIRECTIONS.values()) <= set(modes.stdout.split()):
+    if not set(DIRECTIONS.values()) <= set(listed.stdout.split()):
         return None
     pair = f"{PAIR_PACKAGE} {_package_version(PAIR_PACKAGE)}"
     modes = ", ".join(f"{lang}: {mode}" for lang, mode in sorted(DIRECTIONS.items()))
@@ -68,8 +67,8 @@ def _package_version(package: str) -> str:
 
 def other_standard(sentences: Sequence[str], lang: str) -> list[str] | None:
     """`sentences` (of a document in `lang`) in the other written standard, one for one
-    ("" for one the translator lost); None when `lang` is not bokmål or nynorsk, or
-    there is no translator, or it failed."""
+    ("" for one the translator lost); None when `lang` has no direction in DIRECTIONS,
+    or there is no translator, or it failed."""
     mode = DIRECTIONS.get(lang)
     if mode is None or not sentences or translator() is None:
         return None
