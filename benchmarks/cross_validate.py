@@ -37,13 +37,18 @@ the chunker trials rebuilt every index and refitted):
 | feature: local term weights (1) | 0.820 | 0.792 | 0.890 | 0.816 | 0.797 | 0.683 | 0.932 |
 | the same, times the corpus idf | 0.818 | 0.802 | 0.890 | 0.835 | 0.808 | 0.688 | 0.935 |
 | the same, as a gap to the best | 0.838 | 0.834 | 0.916 | 0.795 | 0.827 | 0.694 | 0.932 |
+| chunks of 96 tokens (not 128) (2) | 0.822 | 0.822 | 0.909 | 0.770 | 0.813 | 0.666 | 0.932 |
+| chunks of 192 tokens | 0.846 | 0.793 | 0.902 | 0.828 | 0.800 | 0.704 | 0.933 |
+| chunks of 256 tokens | 0.857 | 0.815 | 0.903 | 0.828 | 0.818 | 0.688 | 0.925 |
 
 ((1) Question terms weighted by how few candidates hold them. The chunker trials move a
 sentence such as "Den avtalen konsentrerer seg om …" into the next chunk with the sentence
 it leans on; with the full list of `back_reference` words NorQuAD's chunks rose from 1242
-to 1323. The last row lifts answer but costs NorQuAD's cite@1, 0.808 -> 0.790, and
+to 1323. The "gap to the best" row lifts answer but costs NorQuAD's cite@1, 0.808 -> 0.790, and
 refused. Separately, by hand on dev2's 5 follow-ups: adding the previous question's
-answer to the follow-up's retrieval text left the same 3 right.)
+answer to the follow-up's retrieval text left the same 3 right. (2) Fifth session,
+2026-12-03: the chunk size had been chosen on the seed alone; `ingest/chunking.py` has
+the chunk counts. Larger chunks raise cite@1 and lower answer.)
 
 Measured 2026-12-03, third session (means over the three sets; before: 0.834 / 0.808 /
 0.906 / 0.816 / 0.810):

@@ -35,6 +35,17 @@ from .sentences import LIST_MARKER, sentence_spans
 # Below ~100 tokens sentences lose their context and dense retrieval drops; above ~160
 # passages mix topics and the right one slips out of the top 3. 128 is best here, keeps
 # the cited passage short enough to read, and leaves the 512-token window plenty of room.
+# Measured again 2026-12-03 on all three development sets with the sentence-level answer
+# engine (chunker version 5): each size rebuilt every index, refitted the answer model
+# (benchmarks/fit_answer_model.py) and was cross-validated by document
+# (benchmarks/cross_validate.py; means over seed, dev2 and NorQuAD):
+#   tokens  chunks dev2/NorQuAD  cite@1  answer  answered  refused  right
+#      96       78 / 1698         0.822   0.822    0.909    0.770   0.813
+#     128       60 / 1242         0.844   0.824    0.908    0.828   0.825
+#     192       51 /  807         0.846   0.793    0.902    0.828   0.800
+#     256       48 /  638         0.857   0.815    0.903    0.828   0.818
+# Larger passages hold the phrase more often (cite@1) but the quoted sentences less often
+# (answer); smaller ones lose refusals. 128 stays.
 CHUNK_TOKENS = 128
 CHUNK_OVERLAP = 0  # in tokens, only inside a sentence too long for one chunk
 HEADER_TOKENS = 96  # title + section path prepended for embedding, at most
