@@ -69,6 +69,8 @@ def _markers() -> dict[str, re.Pattern]:
     out = {k: re.compile(v, re.I) for k, v in data["sentence_markers"].items()}
     out["back_reference"] = re.compile(data["back_reference"]["starts"], re.I)
     out["link_text"] = re.compile(data["link_text"]["pattern"], re.I)
+    out["update_stamp"] = re.compile(data["update_stamp"]["line"], re.I)
+    out["asks_update"] = re.compile(data["update_stamp"]["question"], re.I)
     return out
 
 
@@ -184,6 +186,7 @@ def candidates(
     def share(found: frozenset[str] | set[str]) -> float:
         return sum(weights[t] for t in terms & found) / weight
 
+    stamps_asked = asks_about_update(query.retrieval_text)
     items, rows = [], []
     for p, passage in enumerate(passages[:PASSAGES_CONSIDERED]):
         chunk = passage.chunk
@@ -196,6 +199,8 @@ def candidates(
             text = chunk.text[a:b]
             if is_heading(chunk, s) or is_link_text(text):
                 continue  # a heading or a link text is not a statement
+            if not stamps_asked and is_update_stamp(text):
+                continue  # the page's date, not an answer to this question
             written = terms_of(text)
             own = sentence_terms(index, passage.position, s)  # in both written standards
             words = word_count(text)
@@ -259,6 +264,16 @@ def is_heading(chunk, sentence: int) -> bool:
 def is_link_text(text: str) -> bool:
     """A line that only points elsewhere ("Les mer om …")."""
     return bool(_markers()["link_text"].match(text))
+
+
+def is_update_stamp(text: str) -> bool:
+    """A page's own date line ("Sist oppdatert 01.12.2026", "Last updated …")."""
+    return bool(_markers()["update_stamp"].match(text))
+
+
+def asks_about_update(question: str) -> bool:
+    """Whether a question asks when something was updated or published."""
+    return bool(_markers()["asks_update"].search(question))
 
 
 LIST_LINE_WORDS = 12  # a line of its own this short, without a full stop, is a list item

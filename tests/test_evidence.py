@@ -19,6 +19,7 @@ from bot.features import (
     Candidates,
     candidates,
     is_list_line,
+    is_update_stamp,
     neighbour,
     question_features,
     refers_back,
@@ -191,6 +192,30 @@ def test_candidates_are_the_sentences_of_the_top_passages_without_headings_or_li
     # The lexical-gap column is 0 for the sentences that share most of the question.
     lexical_gap = found.matrix[:, SENTENCE_FEATURES.index("lexical_gap")]
     assert lexical_gap.max() == 0.0 and (lexical_gap <= 0).all()
+
+
+def test_a_page_date_line_is_a_candidate_only_for_a_question_about_updates(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "soknad.md").write_text(
+        "---\ntitle: Forske sammen med kommunen\nlang: nb\n---\n\n## Søknad\n\n"
+        "Søknaden om samarbeid sendes gjennom kommunens nettskjema. Send søknaden så tidlig "
+        "som mulig.\n\nSist oppdatert 01.12.2026\n", encoding="utf-8")  # fmt: skip
+    run_ingest([corpus], tmp_path / "index", "hash", lambda: HashEmbedder())
+    paged = Bot.load(tmp_path / "index", tmp_path / "cache")
+    stamp = "Sist oppdatert 01.12.2026"
+    assert is_update_stamp(stamp) and is_update_stamp("Nyhet · Sist oppdatert 06.01.2023")
+    assert is_update_stamp("Last updated 1 December 2026")
+    assert not is_update_stamp("Prosjektet ble oppdatert i 2020 med nye mål for samarbeidet.")
+    assert not is_update_stamp("Updated guidelines were published in 2020 by NTNU.")
+
+    def texts(question: str) -> list[str]:
+        return [c.text for c in _found(paged, question)[2].items]
+
+    when = texts("Når sender jeg søknaden om samarbeid?")
+    assert when and stamp not in when  # the page's date is not when to apply
+    assert stamp in texts("Når ble siden om søknaden sist oppdatert?")
+    assert stamp in texts("When was the page about the application updated?")
 
 
 def test_candidate_features_mark_list_lines_colons_and_back_references(bot):
