@@ -31,6 +31,7 @@ from .features import (
     CHECKABLE_TYPES,
     is_heading,
     is_list_line,
+    is_update_stamp,
     neighbour,
     refers_back,
     sentence_kinds,
@@ -206,9 +207,12 @@ def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
 
 def _beside(index: Index, candidate, step: int) -> tuple[int, int] | None:
     """The sentence before (step=-1) or after (+1) a candidate in its document, unless
-    there is none or it is a section heading."""
+    there is none, it is a section heading, or the page's own date line (which holds a
+    date, but not the one asked for: "Når bør jeg gjøre det?")."""
     where = neighbour(index, candidate.position, candidate.sentence, step)
     if where is None or is_heading(index.chunks[where[0]], where[1]):
+        return None
+    if is_update_stamp(sentence_text(index, *where)):
         return None
     return where
 

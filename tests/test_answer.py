@@ -490,6 +490,17 @@ Et eksempel på byutvikling der kommunen og universitetet møtes, er Kunnskapsak
 en strategi for byutvikling langs en akse fra Sluppen til Brattøra. Aksen har fått mye
 omtale.
 """,
+    "henvendelser.md": """---
+title: Forske sammen med kommunen
+lang: nb
+---
+
+## Henvendelser
+
+Da sender du en henvendelse gjennom kommunens nettskjema.
+
+Sist oppdatert 01.12.2026
+""",
 }
 
 
@@ -535,6 +546,14 @@ def test_the_neighbour_that_holds_the_fact_asked_for_is_quoted_with_the_best(lay
         "Kommunen og NTNU har sammen ansatt en egen prosjektleder for byutvikling.",
         "Hans Kristian Ryttersveen begynte nylig i stillingen.",
     ]
+
+
+def test_the_pages_own_date_line_is_not_the_date_asked_for(layout_bot):
+    # "Når …" asks for a date the best sentence lacks; the line after it has one, but it is
+    # when the page changed, not when to send.
+    answer = _compose(layout_bot, "Når sender jeg en henvendelse?", "Da sender du")
+    assert answer.evidence["answer_type"] == "date"
+    assert _check_answer(answer) == ["Da sender du en henvendelse gjennom kommunens nettskjema."]
 
 
 def test_a_best_sentence_holding_the_fact_asked_for_is_quoted_alone(layout_bot):
