@@ -210,9 +210,8 @@ def _beside(index: Index, candidate, step: int) -> tuple[int, int] | None:
     there is none, it is a section heading, or the page's own date line (which holds a
     date, but not the one asked for: "Når bør jeg gjøre det?")."""
     where = neighbour(index, candidate.position, candidate.sentence, step)
-    if where is None or is_heading(index.chunks[where[0]], where[1]):
-        return None
-    if is_update_stamp(sentence_text(index, *where)):
+    if (where is None or is_heading(index.chunks[where[0]], where[1])
+            or is_update_stamp(sentence_text(index, *where))):  # fmt: skip
         return None
     return where
 
