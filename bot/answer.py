@@ -33,8 +33,8 @@ from .features import (
     is_list_line,
     is_update_stamp,
     neighbour,
+    new_kinds,
     refers_back,
-    sentence_kinds,
     sentence_text,
 )
 from .query import Query
@@ -173,19 +173,24 @@ def _choose(part: Examined, index: Index, extra_margin: float) -> list[_Quote]:
         quotes.insert(0, _Quote(*before))
         lead.add(before[0])
     asked = part.query.answer_type
-    holds_fact = asked in ONE_FACT and asked in sentence_kinds(best.text)
+    known = frozenset(part.query.focus or part.query.terms)
+
+    def holds(text: str) -> bool:
+        return asked in new_kinds(text, known)
+
+    holds_fact = asked in ONE_FACT and holds(best.text)
     if not holds_fact and after is not None and refers_back(sentence_text(index, *after)):
         # The next sentence goes on about what the best one names ("… er Kunnskapsaksen."
         # "Det er en strategi for byutvikling langs en akse …"): quoted with it.
         quotes.append(_Quote(*after))
         lead.add(after[0])
-    if asked in ONE_FACT and not any(asked in sentence_kinds(_text(index, q)) for q in quotes):
+    if asked in ONE_FACT and not any(holds(_text(index, q)) for q in quotes):
         # The sentences so far name the topic, not the fact asked for ("… har ansatt en egen
         # prosjektleder."); the sentence after (or before) that holds it is quoted too
         # ("Hans Kristian Ryttersveen (30) begynte nylig i stillingen.").
         for near, at_end in ((after, True), (before, False)):
             if (near is not None and _Quote(*near) not in quotes
-                    and asked in sentence_kinds(sentence_text(index, *near))):  # fmt: skip
+                    and holds(sentence_text(index, *near))):  # fmt: skip
                 quotes.insert(len(quotes) if at_end else 0, _Quote(*near))
                 lead.add(near[0])
                 break

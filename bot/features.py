@@ -38,7 +38,7 @@ from .retrieve import Passage
 # (2026-12-03, its docstring): 3, 5, 7 and 10 give the same mean `right` within 0.003.
 PASSAGES_CONSIDERED = 5
 TYPE_WINDOW = 5  # the asked-for kind of answer is looked for in this many best sentences
-CHECKABLE_TYPES = ("count", "money", "date", "person", "place", "organisation")
+CHECKABLE_TYPES = ("count", "money", "date", "duration", "person", "place", "organisation")
 
 SENTENCE_FEATURES = (
     "dense", "dense_gap", "lexical", "lexical_gap", "heading", "prev_lexical",
@@ -71,6 +71,11 @@ def _markers() -> dict[str, re.Pattern]:
     out["link_text"] = re.compile(data["link_text"]["pattern"], re.I)
     out["update_stamp"] = re.compile(data["update_stamp"]["line"], re.I)
     out["asks_update"] = re.compile(data["update_stamp"]["question"], re.I)
+    markers = data["sentence_markers"]
+    amount = "|".join(f"(?:{markers[k]})" for k in ("number_words", "duration_quantifiers"))
+    out["duration"] = re.compile(
+        rf"(?:\d|{amount})[\w,.]*\s+(?:\w+\s+)?(?:{markers['time_units']})", re.I
+    )
     return out
 
 
@@ -98,6 +103,9 @@ def sentence_kinds(text: str) -> frozenset[str]:
         kinds.add("money")
     if _YEAR.search(text) or m["date_words"].search(text):
         kinds.add("date")
+        kinds.add("duration")
+    elif m["duration"].search(text):
+        kinds.add("duration")
     names = [bool(_CAPITAL.match(t)) for t in tokens[1:]]
     if any(names):
         kinds.add("organisation")
@@ -111,6 +119,14 @@ def sentence_kinds(text: str) -> frozenset[str]:
     if text.endswith(":") or text.count(",") >= 2:
         kinds.add("list")
     return frozenset(kinds)
+
+
+def new_kinds(text: str, known: frozenset[str]) -> frozenset[str]:
+    """The kinds of answer a sentence holds beyond the question's own words (`known`, its
+    analysed terms): "… har ansatt en egen prosjektleder i Universitetskommunen TRD3.0."
+    names no one new for "Hvem er prosjektleder i Universitetskommunen?"."""
+    masked = _TOKEN.sub(lambda m: "_" if terms_of(m.group()) & known else m.group(), text)
+    return sentence_kinds(masked)
 
 
 def refers_back(text: str) -> bool:

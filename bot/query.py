@@ -24,8 +24,8 @@ from ingest.language import guess_language
 from .lexical import Vocabulary, analyse, analyse_pairs
 from .text import clean_question
 
-ANSWER_TYPES = ("money", "count", "date", "person", "place", "organisation", "list", "reason",
-                "manner", "definition", "yesno")  # fmt: skip
+ANSWER_TYPES = ("money", "duration", "count", "date", "person", "place", "organisation", "list",
+                "reason", "manner", "definition", "yesno")  # fmt: skip
 _LEADING = re.compile(r"^(og|men|and|but|so|så)\s+", re.I)
 BORROW_WORDS = 1  # a part with at most this many content words borrows the first part's
 

@@ -21,11 +21,13 @@ from bot.features import (
     is_list_line,
     is_update_stamp,
     neighbour,
+    new_kinds,
     question_features,
     refers_back,
     sentence_kinds,
     sentence_text,
 )
+from bot.lexical import analyse
 from bot.model import DENSE_FEATURES, LEXICAL, MODEL_FILE, AnswerModel, Linear, load_model
 from bot.query import question_words
 from bot.retrieve import TOP_K
@@ -294,6 +296,14 @@ def test_is_list_line():
         ("The city received 18 million euros.", "money"),
         ("Avtalen har tre deler:", "list"),
         ("Dette gjøres fordi kommunen trenger forskning.", "reason"),
+        ("The pilot runs for eight years in total.", "duration"),
+        ("Han spilte i drøyt 18 minutter.", "duration"),
+        ("Innbyggerne har hatt en krevende situasjon i flere år.", "duration"),
+        ("Avtalen gjelder til og med 2025.", "duration"),  # the date it runs until
+        # A role names who, also inside a compound and with its endings.
+        ("Det er områdedirektøren som avgjør om kommunen blir med.", "person"),
+        ("Kvart prosjekt skal ha ein namngitt prosjekteigar i kommunen.", "person"),
+        ("Henvendelsen går først til FoU-koordinatoren.", "person"),
     ],
 )
 def test_sentence_kinds(text, kind):
@@ -307,10 +317,23 @@ def test_sentence_kinds(text, kind):
         ("Avtalen ble signert av rektor.", "date"),
         ("avtalen gjelder forskning og utdanning.", "organisation"),
         ("Bygget har 20 leiligheter.", "money"),
+        ("Bygget har 20 leiligheter.", "duration"),  # a number, but of no unit of time
+        ("Vi jobber med dette hver dag.", "duration"),
+        ("lederskapet er viktig for eierskapet.", "person"),  # no role: a word built on one
     ],
 )
 def test_sentence_kinds_absent(text, absent):
     assert absent not in sentence_kinds(text)
+
+
+def test_new_kinds_leaves_out_what_the_question_already_says():
+    # "Universitetskommunen TRD3.0" reads as a name and "prosjektleder" as a role, but both
+    # are the question's own words: the sentence names no one new.
+    question = frozenset(analyse("Hvem er prosjektleder i Universitetskommunen?"))
+    text = "Kommunen har ansatt en egen prosjektleder i Universitetskommunen TRD3.0."
+    assert "person" in sentence_kinds(text)
+    assert "person" not in new_kinds(text, question)
+    assert "person" in new_kinds("Hans Kristian Ryttersveen begynte i stillingen.", question)
 
 
 @pytest.mark.parametrize(

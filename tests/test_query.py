@@ -39,16 +39,21 @@ ANSWER_TYPE_CASES = [
     ("How many employees does the project have?", "count"),
     ("What share of the budget goes to research?", "count"),
     ("How old is the agreement?", "count"),
+    # duration: a length of time, or the date something runs until
+    ("Hvor lenge varer avtalen?", "duration"),
+    ("Hvor lang tid tar det å få svar?", "duration"),
+    ("Hvor mange år varte krigen?", "duration"),
+    ("Kor lenge varer avtalen?", "duration"),
+    ("Kor lang tid tek det å få svar?", "duration"),
+    ("How long does the agreement last?", "duration"),
+    ("How many years did the war last?", "duration"),
     # date
     ("Når ble avtalen signert?", "date"),
     ("Hvilket år startet prosjektet?", "date"),
-    ("Hvor lenge varer avtalen?", "date"),
     ("Kva tid vart avtalen signert?", "date"),
     ("Kva år starta prosjektet?", "date"),
-    ("Kor lenge varer avtalen?", "date"),
     ("When was the agreement signed?", "date"),
     ("Which year did the project start?", "date"),
-    ("How long does the agreement last?", "date"),
     # person
     ("Hvem leder prosjektet?", "person"),
     ("Hva heter prosjektlederen?", "person"),
@@ -134,6 +139,11 @@ def test_hvor_with_a_quantity_word_is_not_place(question):
 
 @pytest.mark.parametrize("question", ["How many schools take part?", "how many?", "HOW MANY"])
 def test_how_many_is_count_not_manner(question):
+    assert answer_type(question) == "count"
+
+
+@pytest.mark.parametrize("question", ["Hvor lang er brua?", "Kor lang er brua?"])
+def test_hvor_lang_without_tid_is_a_length_not_a_duration(question):
     assert answer_type(question) == "count"
 
 
