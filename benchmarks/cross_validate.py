@@ -26,6 +26,23 @@ Besides the README's metrics it prints `right`, the share of a set's questions t
 out right: answered with the phrase, or refused when out of scope (the issue's "a wrong
 refusal costs as much as a wrong answer", question for question).
 
+Measured 2026-12-04 in a fresh checkout (its indexes rebuilt), against the first row
+(each a trial; only the last kept):
+
+| change | cite@1 | answer | answered | refused | right | AUC d2 | AUC nq |
+|---|---|---|---|---|---|---|---|
+| before (the last row of the next table) | 0.848 | 0.834 | 0.918 | 0.821 | 0.832 | 0.698 | 0.930 |
+| absent terms weigh idf x rarity (8) | 0.841 | 0.827 | 0.909 | 0.802 | 0.822 | 0.699 | 0.930 |
+| no typo reading of real words (9) | 0.831 | 0.822 | 0.902 | 0.809 | 0.820 | 0.708 | 0.939 |
+| English stopwords, kept | 0.841 | 0.827 | 0.910 | 0.828 | 0.827 | 0.699 | 0.932 |
+
+((8) In `coverage`: a term found nowhere has the corpus's largest idf, so "folk", "ting",
+"must" outweighed the rest of a question. (9) A word of Zipf 3 or more not read as a
+misspelt corpus word ("underveis" as "undervist", "slikt" as "sikt"): it also stops
+English cognates being found ("coordinator" as "koordinator", "social" as "sosial"), and
+dev2 fell. The kept row: in `bot eval`, NorQuAD 0.831 -> 0.837 cite@1, 0.822 -> 0.831
+answer, its held-out part 0.843 -> 0.863 and 0.824 -> 0.833; seed and dev2 the same.)
+
 Measured 2026-12-03, sixth session, against the first row (each a trial; only the last
 two rows kept; the scorer trials replace `fit_answer_model`'s logistic sentence scorer):
 

@@ -36,9 +36,10 @@ def lexicon() -> dict:
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_NORWEGIAN
+    from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN
 
-    return frozenset(STOPWORDS_NORWEGIAN) | frozenset(lexicon()["stopwords"]["extra"])
+    return (frozenset(STOPWORDS_NORWEGIAN) | frozenset(STOPWORDS_EN)
+            | frozenset(lexicon()["stopwords"]["extra"]))  # fmt: skip
 
 
 def analyser_fingerprint() -> str:
