@@ -106,6 +106,8 @@ def sentence_kinds(text: str) -> frozenset[str]:
         kinds.add("duration")
     elif m["duration"].search(text):
         kinds.add("duration")
+    if m["relative_time"].search(text):
+        kinds.add("date")
     names = [bool(_CAPITAL.match(t)) for t in tokens[1:]]
     if any(names):
         kinds.add("organisation")

@@ -300,6 +300,10 @@ def test_is_list_line():
         ("Han spilte i drøyt 18 minutter.", "duration"),
         ("Innbyggerne har hatt en krevende situasjon i flere år.", "duration"),
         ("Avtalen gjelder til og med 2025.", "duration"),  # the date it runs until
+        # "Når bør jeg sende henvendelsen?" in guidance: a time relative to something else
+        ("De rette personene bør trekkes inn så tidlig som mulig.", "date"),
+        ("Søknaden må være sendt senest tre uker før.", "date"),
+        ("Contact us in good time before the project starts.", "date"),
         # A role names who, also inside a compound and with its endings.
         ("Det er områdedirektøren som avgjør om kommunen blir med.", "person"),
         ("Kvart prosjekt skal ha ein namngitt prosjekteigar i kommunen.", "person"),
@@ -319,6 +323,8 @@ def test_sentence_kinds(text, kind):
         ("Bygget har 20 leiligheter.", "money"),
         ("Bygget har 20 leiligheter.", "duration"),  # a number, but of no unit of time
         ("Vi jobber med dette hver dag.", "duration"),
+        ("De rette personene bør trekkes inn så tidlig som mulig.", "duration"),  # a when
+        ("Det tidlige arbeidet ga gode resultater.", "date"),
         ("lederskapet er viktig for eierskapet.", "person"),  # no role: a word built on one
     ],
 )

@@ -44,12 +44,13 @@ def test_stopword_only_queries_score_nothing():
         assert index.scores(query).shape == (len(TEXTS),)
 
 
-def test_english_function_words_are_not_question_terms():
+def test_function_words_and_modal_verbs_are_not_question_terms():
     # bm25s's English list and the modal verbs of lexicon.toml: an English question's
     # "as", "until", "must" are not content words found nowhere in a Norwegian corpus.
     assert analyse("Until when must it run as agreed?") == ["run", "agreed"]
     social = analyse("Who should social science projects be reported to?")
     assert social[:2] == ["social", "scienc"]
+    assert analyse("Når bør jeg sende den?") == ["send"]  # nor the Norwegian "bør"
     assert "by" in analyse("University City")  # the glossary's "city" is still found
 
 
