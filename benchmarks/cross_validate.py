@@ -37,6 +37,7 @@ Measured 2026-12-04 in a fresh checkout (its indexes rebuilt), against the first
 | English stopwords, kept | 0.841 | 0.827 | 0.910 | 0.828 | 0.827 | 0.699 | 0.932 |
 | + relative times as dates (10) | 0.857 | 0.841 | 0.921 | 0.795 | 0.833 | 0.702 | 0.929 |
 | + modal verbs "bør", "burde", kept | 0.850 | 0.834 | 0.912 | 0.828 | 0.833 | 0.706 | 0.932 |
+| + "slags" ("hva slags") a stopword | 0.829 | 0.813 | 0.891 | 0.828 | 0.816 | 0.710 | 0.932 |
 
 ((8) In `coverage`: a term found nowhere has the corpus's largest idf, so "folk", "ting",
 "must" outweighed the rest of a question. (9) A word of Zipf 3 or more not read as a
