@@ -51,8 +51,9 @@ QUESTION_FEATURES = (
     "best_logit", "coverage", "absent_share", "absent_rarity_share", "dense_top",
     "sentence_dense_top", "agreement", "type_missing", "best_lexical", "terms",
     "absent_rarity", "absent_rare", "best_type_match", "margin", "dense_z_top",
-    "sentence_z_top", "money_missing",
+    "sentence_z_top", "money_missing", "typed_gap",
 )  # fmt: skip
+TYPED_GAP_CAP = 10.0  # logits; the gap when no candidate has the asked-for kind at all
 RARE_ZIPF_RARITY = 0.5  # rarity above this (Zipf below 3: a name, a term) counts as rare
 
 _NUMBER = re.compile(r"(?<![\w.])\d")
@@ -356,6 +357,15 @@ def question_features(
         best_type = float(any(asked in sentence_kinds(t) for t in window))
     elif best >= 0:
         best_type = 0.5  # nothing to check
+    # How far below the best sentence the best one with the asked-for kind of answer
+    # scores ("Hvor mange …": the sentence that matches best has no number, the one with a
+    # number matches poorly): 0 when the best has it, or nothing is checkable.
+    typed_gap = 0.0
+    if best >= 0 and asked in CHECKABLE_TYPES:
+        typed = logits[found.matrix[:, SENTENCE_FEATURES.index("type_match")] > 0]
+        typed_gap = (
+            min(TYPED_GAP_CAP, float(logits[best] - typed.max())) if len(typed) else TYPED_GAP_CAP
+        )
     ordered = np.sort(logits)[::-1]
     margin = float(ordered[0] - ordered[1]) if len(ordered) > 1 else 0.0
     return np.array([
@@ -376,4 +386,5 @@ def question_features(
         max((p.dense_z for p in passages), default=0.0),
         max((p.sentence_z for p in passages), default=0.0),
         money_missing,
+        typed_gap,
     ])  # fmt: skip

@@ -14,8 +14,10 @@ import pytest
 
 from bot.evidence import Examined, examine
 from bot.features import (
+    CHECKABLE_TYPES,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
+    TYPED_GAP_CAP,
     Candidates,
     candidates,
     is_list_line,
@@ -170,6 +172,29 @@ def test_money_missing_is_off_when_a_top_sentence_names_an_amount(tmp_path):
     examined = priced.examine(priced.query("Hvor mye kostet samarbeidsavtalen?"))
     assert examined.query.answer_type == "money"
     assert examined.signals["money_missing"] == 0.0
+
+
+def test_typed_gap_is_how_far_below_the_best_the_best_sentence_of_the_asked_kind_scores(bot):
+    examined = bot.examine(bot.query("Når ble samarbeidsavtalen signert?"))
+    assert examined.query.answer_type == "date"
+    typed = examined.found.matrix[:, SENTENCE_FEATURES.index("type_match")] > 0
+    assert typed.any()
+    expected = min(TYPED_GAP_CAP, examined.logits.max() - examined.logits[typed].max())
+    assert examined.signals["typed_gap"] == pytest.approx(expected, abs=1e-3)
+    # the best sentence holds the date: no gap
+    assert examined.signals["typed_gap"] == 0.0
+
+
+def test_typed_gap_is_the_cap_when_no_candidate_has_the_asked_kind(bot):
+    examined = bot.examine(bot.query("Hvor mye kostet samarbeidsavtalen?"))
+    assert examined.query.answer_type == "money"
+    assert examined.signals["typed_gap"] == TYPED_GAP_CAP
+
+
+def test_typed_gap_is_zero_when_nothing_is_checkable(bot):
+    examined = bot.examine(bot.query("Hva er samarbeidsavtalen?"))
+    assert examined.query.answer_type not in CHECKABLE_TYPES
+    assert examined.signals["typed_gap"] == 0.0
 
 
 # ------------------------------------------------------------------------ candidates

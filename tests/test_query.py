@@ -54,6 +54,9 @@ ANSWER_TYPE_CASES = [
     ("Kva år starta prosjektet?", "date"),
     ("When was the agreement signed?", "date"),
     ("Which year did the project start?", "date"),
+    ("Til når gjelder avtalen?", "date"),
+    ("Fram til kva tid gjeld avtalen?", "date"),
+    ("Until when does the agreement run?", "date"),
     # person
     ("Hvem leder prosjektet?", "person"),
     ("Hva heter prosjektlederen?", "person"),
