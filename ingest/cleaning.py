@@ -16,15 +16,21 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
+import tomllib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import charset_normalizer
 
 from ingest.documents import Section
-from ingest.html import Block
+
+if TYPE_CHECKING:  # a type only: the HTML parser is not imported for a fingerprint
+    from ingest.html import Block
 
 TITLE_MAX_CHARS = 120  # a longer first line is text, not a title
 
@@ -128,14 +134,95 @@ def _looks_binary(text: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """NFC, invisible characters gone, whitespace collapsed per line, furniture lines dropped."""
+    """NFC, invisible characters gone, whitespace collapsed per line, photo credits and
+    furniture lines dropped."""
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
     lines = []
     for line in text.split("\n"):
-        line = " ".join(_ICON_NAMES.sub(" ", line).split())
+        line = " ".join(drop_photo_credits(_ICON_NAMES.sub(" ", line)).split())
         if line and not _is_furniture_line(line):
             lines.append(line)
     return "\n".join(lines)
+
+
+PHOTO_CREDITS_FILE = Path(__file__).with_name("data") / "photo_credits.toml"
+CREDIT_MAX_WORDS = 10  # a "Foto: …" longer than this before its end is text, not a credit
+
+
+# Raised when the cleaning of text changes in a way its data files do not show.
+CLEANING_VERSION = 1
+
+
+def cleaning_fingerprint() -> str:
+    """What the cleaning depends on, as a short digest: CLEANING_VERSION and the photo
+    credits' data (not its comments). Another one rebuilds the index (`ingest.pipeline`):
+    the documents are read and embedded again."""
+    import hashlib
+    import json
+
+    data = tomllib.loads(PHOTO_CREDITS_FILE.read_text("utf-8"))
+    text = json.dumps({"version": CLEANING_VERSION, "credits": data}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def _credit_patterns() -> tuple[re.Pattern, re.Pattern]:
+    data = tomllib.loads(PHOTO_CREDITS_FILE.read_text("utf-8"))
+    labels = "|".join(map(re.escape, data["labels"]))
+    # Longest first, so that "NTB scanpix" is one agency and not "NTB" and the rest.
+    agencies = "|".join(re.escape(a) for a in sorted(data["agencies"], key=len, reverse=True))
+    label = re.compile(rf"(?:^|(?<=[\s.!?»”\"]))\(?(?:{labels})\s*:\s*", re.IGNORECASE)
+    agency = re.compile(rf"(?<!\w)(?:{agencies})(?!\w)\.?\)?", re.IGNORECASE)
+    return label, agency
+
+
+def drop_photo_credits(line: str) -> str:
+    """A line without its photo credits: "(Foto: Kari Nordmann)", "Foto: X / NTB scanpix"
+    before more text, "Foto: Privat" at the end of the line. A "Foto:" that none of
+    those fit is left as written."""
+    label, agency = _credit_patterns()
+    start = 0
+    while match := label.search(line, start):
+        rest = line[match.end() :]
+        end = _credit_end(rest, agency)
+        if end is None:
+            start = match.end()
+            continue
+        line = (line[: match.start()].rstrip() + " " + rest[end:].lstrip()).strip()
+        start = match.start()
+    return line
+
+
+def _credit_end(rest: str, agency: re.Pattern) -> int | None:
+    """Where a credit that starts `rest` ends, or None when it is not one."""
+    last = None
+    for found in agency.finditer(rest):
+        if not _credit_words(rest[: found.start()]):
+            break
+        last = found.end()
+    if last is not None:
+        more = rest[last:]
+        if more.lstrip().startswith(("/", ",")) and _line_is_credit(more):
+            return len(rest)  # "Foto: HANDOUT / Norges Volleyballforbund"
+        return last
+    close = rest.find(")")
+    if 0 < close and _credit_words(rest[:close]):
+        return close + 1
+    return len(rest) if _line_is_credit(rest) else None
+
+
+def _line_is_credit(rest: str) -> bool:
+    """A short rest of a line that does not read as a sentence: "Trondheim kommune"."""
+    sentence = re.search(r"[.!?]\s+\S", rest) or (
+        rest.rstrip().endswith((".", "!", "?")) and len(rest.split()) > 4
+    )
+    return _credit_words(rest) and not sentence
+
+
+def _credit_words(text: str) -> bool:
+    """Whether text could be (the start of) a credit: a few names, no sentence end."""
+    words = text.replace("/", " ").replace(",", " ").split()
+    return len(words) <= CREDIT_MAX_WORDS and not re.search(r"[!?:;]|\w{2,}\.\s", text)
 
 
 def _is_furniture_line(line: str) -> bool:

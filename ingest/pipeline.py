@@ -48,6 +48,7 @@ from . import index as index_store
 from . import written
 from .carry import carry_over
 from .chunking import CHUNK_OVERLAP, CHUNK_TOKENS, Chunk, chunk_document, chunker_settings
+from .cleaning import cleaning_fingerprint
 from .embedding import Embedder
 from .errors import IndexStoreError, NothingIndexed, UnreadableDocument
 from .gather import gather, identify, settle
@@ -97,7 +98,8 @@ def run_ingest(
     """Bring the index in `index_dir` up to date with `sources` (folders, files, URLs),
     carrying the documents of `keep_sources` over unread."""
     started = time.perf_counter()
-    settings = {"model": model_name, "chunker": chunker_settings(chunk_tokens, overlap)}
+    settings = {"model": model_name, "chunker": chunker_settings(chunk_tokens, overlap),
+                "cleaning": cleaning_fingerprint()}  # fmt: skip
     old_manifest = index_store.read_manifest(index_dir)
     reusable = _same_settings(old_manifest, settings)
     read = list(dict.fromkeys(as_source(s) for s in sources))

@@ -41,6 +41,20 @@ def test_a_documents_questions_share_a_fold_and_the_folds_are_all_used():
     assert len({fit.fold_of(i) for i in loose}) == fit.FOLDS
 
 
+def test_a_fold_salt_deals_the_documents_anew_keeping_them_whole(monkeypatch):
+    """cross_validate --salts: another dealing of documents into folds, each document's
+    questions still together, and the unsalted dealing back when the salt is empty."""
+    items = [_item("dev2", f"q{d}-{n}", f"doc{d}.md") for d in range(40) for n in range(3)]
+    usual = [fit.fold_of(i) for i in items]
+    monkeypatch.setattr(fit, "FOLD_SALT", "b")
+    salted = [fit.fold_of(i) for i in items]
+    assert salted != usual and set(salted) == set(range(fit.FOLDS))
+    for d in range(40):
+        assert len(set(salted[3 * d : 3 * d + 3])) == 1
+    monkeypatch.setattr(fit, "FOLD_SALT", "")
+    assert [fit.fold_of(i) for i in items] == usual
+
+
 def test_each_fold_is_predicted_by_a_rule_fitted_without_it():
     rng = np.random.default_rng(7)
     n = 200

@@ -102,6 +102,32 @@ def test_changed_chunker_setting_rebuilds_everything(src, tmp_path):
     assert embedder.embedded == report.chunks + _sentences(load_index(tmp_path / "index"))
 
 
+def test_changed_cleaning_rebuilds_everything(src, tmp_path, monkeypatch):
+    """Documents read under another cleaning (here: a photo credit agency more) are read
+    and embedded again, though their bytes did not change."""
+    import ingest.cleaning as cleaning
+
+    body = "Brua er ferdig.\n\nFoto: Kari Nordmann / Byavisa Den åpner i mai. Det blir fest."
+    _write(src, "a.md", body)
+    _ingest(src, tmp_path / "index")
+    before = read_manifest(tmp_path / "index")["cleaning"]
+    assert "Byavisa" in " ".join(c.text for c in load_index(tmp_path / "index").chunks)
+    credits = tmp_path / "photo_credits.toml"
+    credits.write_text('labels = ["foto"]\nagencies = ["Byavisa"]\n', "utf-8")
+    monkeypatch.setattr(cleaning, "PHOTO_CREDITS_FILE", credits)
+    cleaning._credit_patterns.cache_clear()
+    try:
+        report, embedder = _ingest(src, tmp_path / "index")
+    finally:
+        cleaning._credit_patterns.cache_clear()
+    assert read_manifest(tmp_path / "index")["cleaning"] != before
+    assert report.status == "rebuilt" and report.embedded == report.chunks
+    assert embedder.embedded == report.chunks + _sentences(load_index(tmp_path / "index"))
+    texts = " ".join(c.text for c in load_index(tmp_path / "index").chunks)
+    assert "Byavisa" not in texts and "Brua er ferdig." in texts
+    assert "Den åpner i mai. Det blir fest." in texts
+
+
 def test_changed_model_rebuilds_everything(src, tmp_path):
     _ingest(src, tmp_path / "index")
     report, embedder = _ingest(src, tmp_path / "index", model="hash-other")

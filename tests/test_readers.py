@@ -10,6 +10,7 @@ import docx
 import pytest
 from reportlab.pdfgen import canvas
 
+from ingest.cleaning import drop_photo_credits
 from ingest.errors import UnreadableDocument
 from ingest.readers import SUPPORTED_SUFFIXES, find_sources, read_document
 
@@ -224,6 +225,64 @@ def test_html_wrapper_whose_class_mentions_cookie_is_kept(tmp_path):
 def test_html_with_only_furniture_is_unreadable(tmp_path):
     page = "<html><body><nav>Meny</nav><footer>Kontakt oss</footer></body></html>"
     assert _unreadable_reason(tmp_path, "tom.html", page) == "ingen tekst igjen etter rensing"
+
+
+# ------------------------------------------------------------------------------ photo credits
+
+
+@pytest.mark.parametrize(
+    ("line", "cleaned"),
+    [
+        # at the end of a paragraph, with and without an agency
+        ("Han er interessert i 19-åringen. Foto: LEONHARD FOEGER / REUTERS",
+         "Han er interessert i 19-åringen."),
+        ("Bildet viser Brattøra. Foto: Trondheim kommune", "Bildet viser Brattøra."),
+        ("Foto: Ørn E. Borgen / NTB scanpix", ""),
+        ("Foto: JOHAN AXELSSON,BILDBYRÅN", ""),
+        ("Foto: HANDOUT / Norges Volleyballforbund", ""),
+        # before the text it would otherwise run into
+        ("FOTO: Fredrik Hagen / NTB scanpix En mann med øks ble skutt.",
+         "En mann med øks ble skutt."),
+        ("Elin i Presseforbundet. Foto: Fredrik Hagen / NTB scanpix Arne i Redaktørforeningen.",
+         "Elin i Presseforbundet. Arne i Redaktørforeningen."),
+        # in brackets, or closed by one whose opening was lost
+        ("Bilder fra Alunorte i Brasil. (Foto: Adrian Hansen / NTB scanpix)",
+         "Bilder fra Alunorte i Brasil."),
+        ("Foto: Tommy Ellingsen) Bilder fra Alunorte i Brasil.", "Bilder fra Alunorte i Brasil."),
+        ("Foto: Kirsty Wigglesworth / AP / NTB scanpix (Foto: Kirsty Wigglesworth)", ""),
+    ],
+)  # fmt: skip
+def test_photo_credits_are_dropped(line, cleaned):
+    assert drop_photo_credits(line) == cleaned
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Foto: se nettsiden vår for flere bilder av anlegget, som åpnet i fjor og fikk mye ros.",
+        "FOTO: En ødelagt fiskebåt i Ormoc etter tyfonen Phanfone.",
+        "Kommunen tok bilder: de ble publisert i mai.",
+        "Fotografen sa: nei.",
+    ],
+)
+def test_text_that_only_looks_like_a_credit_stays(line):
+    assert drop_photo_credits(line) == line
+
+
+def test_markdown_news_article_loses_its_credits_not_its_sentences(tmp_path):
+    article = (
+        "# Ny bru over Nidelva\n\n"
+        "Brua ble åpnet i går. Foto: Kari Nordmann / NTB scanpix\n\n"
+        "FOTO: Ola Hansen / Adresseavisen Ordføreren klippet snoren klokka 12.\n\n"
+        "Den koster 40 millioner kroner. (Foto: Privat)\n"
+    )
+    document = _read(tmp_path, "bru.md", article)
+    text = " ".join(section.text for section in document.sections)
+    for credit in ("Foto", "FOTO", "scanpix", "Adresseavisen", "Privat", "Nordmann"):
+        assert credit not in text
+    for sentence in ("Brua ble åpnet i går.", "Ordføreren klippet snoren klokka 12.",
+                     "Den koster 40 millioner kroner."):  # fmt: skip
+        assert sentence in text
 
 
 # ------------------------------------------------------------------------------ Markdown
