@@ -34,35 +34,39 @@ if TYPE_CHECKING:  # a type only: the HTML parser is not imported for a fingerpr
 
 TITLE_MAX_CHARS = 120  # a longer first line is text, not a title
 
-# Page furniture that survives HTML cleaning (or sits in text files), compared case- and
-# end-punctuation-insensitively.
-FURNITURE_LINES = {
-    *"fant du det du lette etter|gå til toppen|til toppen|arrow_upward|hopp til hovedinnhold"
-    "|hopp til innhold|gå til hovedinnhold|skip to content|skip to main content|skriv ut"
-    "|del denne siden".split("|")
-}
+# Page furniture that survives HTML cleaning (or sits in text files), and the words dates
+# are read by: ingest/data/page_furniture.toml.
+FURNITURE_FILE = Path(__file__).with_name("data") / "page_furniture.toml"
+_FURNITURE = tomllib.loads(FURNITURE_FILE.read_text("utf-8"))
+FURNITURE_LINES = frozenset(line.casefold() for line in _FURNITURE["lines"])
 _ICON_NAMES = re.compile(
     r"(?<![A-Za-z_])(?:arrow_(?:upward|downward|forward|back)|chevron_(?:left|right)"
     r"|expand_(?:more|less)|open_in_new|keyboard_arrow_(?:up|down|left|right))"
 )
-_ILLUSTRATION = re.compile(r"(?:^|\.\s*)illustrasjon(?:sfoto|sbilde)?\.?$", re.IGNORECASE)
+
+
+def _alternatives(words) -> str:
+    """A regex alternation of `words`, longest first, whitespace inside one matching any."""
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, w.split())) for w in ordered)
+
+
+_ILLUSTRATION = re.compile(
+    rf"(?:^|\.\s*)(?:{_alternatives(_FURNITURE['illustration'])})\.?$", re.IGNORECASE
+)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u00ad\ufeff"), None) | dict.fromkeys(
     map(ord, "\xa0\u2007\u202f"), " "
 )
 
-# Norwegian and English month names; a date may use any prefix of 3+ letters ("aug.").
-_MONTHS = tuple(
-    names.split("/")
-    for names in "januar/january februar/february mars/march april mai/may juni/june "
-    "juli/july august september oktober/october november desember/december".split()
-)
+# A date may use any prefix of 3+ letters of a month's name ("aug.").
+_MONTHS = tuple(tuple(names) for names in _FURNITURE["months"])
 _DATE = re.compile(
     r"(?P<iso>(\d{4})-(\d{1,2})-(\d{1,2}))"
     r"|(?P<dotted>\b(\d{1,2})\.(\d{1,2})\.(\d{4}))"
     r"|(?P<named>\b(\d{1,2})\.?\s+([^\W\d_]{3,9})\.?,?\s+(\d{4}))"
 )
 DATE_LABEL = re.compile(
-    r"(?:^|[,|·•]\s*)(sist\s+oppdatert|sist\s+endret|oppdatert|publisert)\b\s*:?\s*(?:den\s+)?",
+    rf"(?:^|[,|·•]\s*)({_alternatives(_FURNITURE['date_labels'])})\b\s*:?\s*(?:den\s+)?",
     re.IGNORECASE,
 )
 
@@ -154,14 +158,18 @@ CLEANING_VERSION = 1
 
 
 def cleaning_fingerprint() -> str:
-    """What the cleaning depends on, as a short digest: CLEANING_VERSION and the photo
-    credits' data (not its comments). Another one rebuilds the index (`ingest.pipeline`):
-    the documents are read and embedded again."""
+    """What the cleaning depends on, as a short digest: CLEANING_VERSION and the data of
+    the page furniture and the photo credits (not their comments). Another one rebuilds
+    the index (`ingest.pipeline`): the documents are read and embedded again."""
     import hashlib
     import json
 
-    data = tomllib.loads(PHOTO_CREDITS_FILE.read_text("utf-8"))
-    text = json.dumps({"version": CLEANING_VERSION, "credits": data}, sort_keys=True)
+    data = {
+        "version": CLEANING_VERSION,
+        "credits": tomllib.loads(PHOTO_CREDITS_FILE.read_text("utf-8")),
+        "furniture": tomllib.loads(FURNITURE_FILE.read_text("utf-8")),
+    }
+    text = json.dumps(data, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -10,6 +10,7 @@ import docx
 import pytest
 from reportlab.pdfgen import canvas
 
+import ingest.cleaning as cleaning
 from ingest.cleaning import drop_photo_credits
 from ingest.errors import UnreadableDocument
 from ingest.readers import SUPPORTED_SUFFIXES, find_sources, read_document
@@ -418,6 +419,37 @@ def test_text_in_windows_1252(tmp_path):
     assert "Illustrasjon" not in document.text
     assert "Gå til toppen" not in document.text
     assert "Blåbærsyltetøy på Ærø" not in document.text
+
+
+def test_page_furniture_and_date_words_come_from_the_data_file():
+    """Every furniture line, illustration word, date label and month of
+    ingest/data/page_furniture.toml is what the cleaning acts on."""
+    import tomllib
+
+    data = tomllib.loads(cleaning.FURNITURE_FILE.read_text("utf-8"))
+    for line in data["lines"]:
+        assert cleaning.clean_text(f"Brua er ferdig.\n{line.upper()}.") == "Brua er ferdig."
+    for word in data["illustration"]:
+        assert cleaning.clean_text(f"Brua er ferdig.\nBildet viser brua. {word.title()}.") == (
+            "Brua er ferdig."
+        )
+    for label in data["date_labels"]:
+        assert cleaning.dates_in_lines([f"{label.title()}: 3. mars 2025"]) != ("", "")
+    for number, names in enumerate(data["months"], start=1):
+        for name in names:
+            assert cleaning.parse_date(f"7. {name[:3]}. 2024") == f"2024-{number:02d}-07"
+    assert cleaning.clean_text("Brua er ferdig.\nGå til brua.") == "Brua er ferdig.\nGå til brua."
+
+
+def test_the_cleaning_fingerprint_follows_the_furniture_data(tmp_path, monkeypatch):
+    before = cleaning.cleaning_fingerprint()
+    changed = tmp_path / "page_furniture.toml"
+    text = cleaning.FURNITURE_FILE.read_text("utf-8")
+    changed.write_text(text.replace('"skriv ut",', '"skriv ut",\n    "del på facebook",'), "utf-8")
+    monkeypatch.setattr(cleaning, "FURNITURE_FILE", changed)
+    assert cleaning.cleaning_fingerprint() != before
+    changed.write_text("# only a comment more\n" + text, "utf-8")
+    assert cleaning.cleaning_fingerprint() == before
 
 
 def test_short_windows_1252_text(tmp_path):
