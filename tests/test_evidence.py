@@ -351,6 +351,10 @@ def test_sentence_kinds(text, kind):
         ("De rette personene bør trekkes inn så tidlig som mulig.", "duration"),  # a when
         ("Det tidlige arbeidet ga gode resultater.", "date"),
         ("lederskapet er viktig for eierskapet.", "person"),  # no role: a word built on one
+        # A pronoun says someone did it, not who: the name is elsewhere.
+        ("På 1840-tallet grunnla han teateret.", "person"),
+        ("hun ble valgt i 1990.", "person"),
+        ("she was elected in 1990.", "person"),
     ],
 )
 def test_sentence_kinds_absent(text, absent):
