@@ -64,6 +64,7 @@ ANSWER_TYPE_CASES = [
     ("Kva heiter leiaren?", "person"),
     ("Who leads the project?", "person"),
     ("What is the name of the leader?", "person"),
+    ("Hva heter pressesjefen i Google Norge?", "person"),  # a role inside a compound
     # place
     ("Hvor ligger kontoret?", "place"),
     ("I hvilken by ble konferansen holdt?", "place"),
@@ -78,6 +79,10 @@ ANSWER_TYPE_CASES = [
     ("Kva organisasjon står bak?", "organisation"),
     ("Which company runs the project?", "organisation"),
     ("Which university takes part?", "organisation"),
+    # a name that is not asked of a role: the sentence that gives it holds a capital
+    ("Hva heter samboeren hans?", "organisation"),
+    ("Kva heitte appen?", "organisation"),
+    ("What was the name of the app?", "organisation"),
     # list
     ("Hvilke skoler er med?", "list"),
     ("Nevn partnerne i prosjektet", "list"),
