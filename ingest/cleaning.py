@@ -176,9 +176,8 @@ def cleaning_fingerprint() -> str:
 @lru_cache(maxsize=1)
 def _credit_patterns() -> tuple[re.Pattern, re.Pattern]:
     data = tomllib.loads(PHOTO_CREDITS_FILE.read_text("utf-8"))
-    labels = "|".join(map(re.escape, data["labels"]))
     # Longest first, so that "NTB scanpix" is one agency and not "NTB" and the rest.
-    agencies = "|".join(re.escape(a) for a in sorted(data["agencies"], key=len, reverse=True))
+    labels, agencies = _alternatives(data["labels"]), _alternatives(data["agencies"])
     label = re.compile(rf"(?:^|(?<=[\s.!?»”\"]))\(?(?:{labels})\s*:\s*", re.IGNORECASE)
     agency = re.compile(rf"(?<!\w)(?:{agencies})(?!\w)\.?\)?", re.IGNORECASE)
     return label, agency
