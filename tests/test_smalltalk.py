@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from support import need_eval
 
 from bot.answer import NO_ANSWER, no_answer
 from bot.chat import answer_html
@@ -39,6 +40,8 @@ def test_a_question_with_more_in_it_is_a_question(question):
 def test_no_development_question_is_taken_for_small_talk():
     files = [EVAL / "dev-questions.jsonl", EVAL / "dev2" / "questions.jsonl",
              EVAL / "norquad-dev" / "questions.jsonl"]  # fmt: skip
+    for path in files:
+        need_eval(path)
     questions = [json.loads(line)["question"] for f in files for line in f.open(encoding="utf-8")]
     assert len(questions) > 500
     assert [q for q in questions if small_talk(q)] == []
