@@ -68,6 +68,7 @@ Over eight dealings of the documents into folds (`--salts - a b c d e f g`):
 | `TYPE_WINDOW` 2 (not 5) | .837±.014 | .829±.014 | .905±.013 | .817±.015 | .827±.011 |
 | `TYPE_WINDOW` 10 | .838±.010 | .831±.012 | .906±.011 | .816±.016 | .829±.010 |
 | refusal: same_document (31) | .835±.011 | .828±.007 | .900±.008 | .809±.017 | .825±.006 |
+| sentence: typed_lexical (32) | .838±.006 | .830±.009 | .904±.009 | .818±.017 | .828±.008 |
 
 (The usual dealing's right of 0.840 was the best of the eight, which ranged 0.794 to
 0.841: a difference under about 0.03 in one dealing is the dealing, not the change, and
@@ -120,7 +121,9 @@ question's own words masked) instead of `sentence_kinds` in the type features of
 scorer and the refusal ("… grunnla han teateret Théâtre Historique …" no longer names a
 person for "Hvem grunnla … Theatre Historique?"), as the quoting does: right fell.
 (31) A refusal feature: the share of the top five passages from the top passage's
-document, on the thought that an unanswered question's passages scatter: right fell.)
+document, on the thought that an unanswered question's passages scatter: right fell.
+(32) A sentence feature, `type_match` times `lexical`: the asked-for kind of answer
+beside the question's words, the one product the scorer might lack: the same.)
 
 Measured 2026-12-04, second session (a new machine: every index rebuilt, the old fit
 reproduced to the digit), against the first row:
