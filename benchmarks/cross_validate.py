@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/cross_validate.py [--work DIR] [--refusal-c C ...]
         [--ignore FEATURE ...] [--ablate] [--bm25-weight W] [--sentence-weight W] [--rrf-k K]
-        [--salts SALT ...]
+        [--salts SALT ...] [--type-window N]
 
 The held-out split of `bot.evaluate.is_heldout` is small (18 questions of dev2) and its
 documents are also in the fitting split. This estimates what the bot does on documents
@@ -19,9 +19,11 @@ comparing fitting choices. The means are over the three real sets; the made sets
 ("… uten dokumentet") are printed beside them.
 
 `--bm25-weight`, `--sentence-weight` and `--rrf-k` change retrieval's fusion
-(bot/retrieve.py) for the run. `--ignore` names the features the fit holds at 0
-(default `fit_answer_model.DROPPED`; give none to weigh them all), and `--ablate` prints
-the means with each feature left out in turn (and each of the ignored weighed again).
+(bot/retrieve.py) for the run, and `--type-window` how many best sentences are searched
+for the asked-for kind of answer (`features.TYPE_WINDOW`). `--ignore` names the features
+the fit holds at 0 (default `fit_answer_model.DROPPED`; give none to weigh them all),
+and `--ablate` prints the means with each feature left out in turn (and each of the
+ignored weighed again).
 
 `--salts` repeats the whole cross-validation over other dealings of the documents into
 folds (`fit_answer_model.FOLD_SALT`; "-" is the usual one) and prints each one's means,
@@ -65,8 +67,8 @@ Over eight dealings of the documents into folds (`--salts - a b c d e f g`):
 | threshold for accuracy (29) | .871±.009 | .865±.006 | .964±.008 | .637±.026 | .824±.005 |
 | kinds with the question masked (30) | .829±.012 | .825±.013 | .898±.013 | .820±.017 | .824±.010 |
 | the same, in the refusal only | .833±.009 | .827±.013 | .901±.013 | .821±.019 | .826±.012 |
-| `TYPE_WINDOW` 2 (not 5) | .837±.014 | .829±.014 | .905±.013 | .817±.015 | .827±.011 |
-| `TYPE_WINDOW` 10 | .838±.010 | .831±.012 | .906±.011 | .816±.016 | .829±.010 |
+| `--type-window 2` (not 5) | .837±.014 | .829±.014 | .905±.013 | .817±.015 | .827±.011 |
+| `--type-window 10` | .838±.010 | .831±.012 | .906±.011 | .816±.016 | .829±.010 |
 | refusal: same_document (31) | .835±.011 | .828±.007 | .900±.008 | .809±.017 | .825±.006 |
 | sentence: typed_lexical (32) | .838±.006 | .830±.009 | .904±.009 | .818±.017 | .828±.008 |
 
@@ -318,7 +320,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fit_answer_model as fit  # noqa: E402
 
-from bot import retrieve  # noqa: E402
+from bot import features, retrieve  # noqa: E402
 from ingest.config import settings_from_env  # noqa: E402
 from ingest.embedding import DEFAULT_MODEL, quiet_libraries  # noqa: E402
 
@@ -420,6 +422,7 @@ def main() -> int:
     parser.add_argument("--bm25-weight", type=float, default=None)
     parser.add_argument("--sentence-weight", type=float, default=None)
     parser.add_argument("--rrf-k", type=int, default=None)
+    parser.add_argument("--type-window", type=int, default=None)  # features.TYPE_WINDOW
     args = parser.parse_args()
     if args.refusal_c:
         fit.REFUSAL_C_GRID = tuple(args.refusal_c)
@@ -429,6 +432,8 @@ def main() -> int:
     for name, value in fusion.items():
         if value is not None:
             setattr(retrieve, name, value)
+    if args.type_window is not None:
+        features.TYPE_WINDOW = args.type_window
     quiet_libraries()
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
