@@ -86,9 +86,9 @@ SETS = (
 )
 EXTRA_MARGINS = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)  # in logits below the best; 0: never
 # sklearn's C for the pointwise sentence scorer (the features are standardised). Over the
-# eight dealings of cross_validate.py --salts - a b c d e f g, 2026-12-06: C = 0.1, 1 and
-# 10 gave a mean `right` of 0.828, 0.830 and 0.830 (sd 0.011 to 0.013); the listwise
-# scorer, chosen over it on the fitting split, does not use it.
+# eight dealings of cross_validate.py --sentence-c C --salts - a b c d e f g, 2026-12-06:
+# C = 0.1, 1 and 10 gave a mean `right` of 0.828, 0.830 and 0.830 (sd 0.011 to 0.013);
+# the listwise scorer, chosen over it on the fitting split, does not use it.
 REGULARISATION = 1.0
 REFUSAL_C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # the refusal rule's C: chosen by grouped CV
 FOLDS = 5  # cross-validation folds, grouped by document
@@ -214,7 +214,8 @@ def without_document(eval_set: EvalSet, questions: list[dict], work: Path, embed
     return items
 
 
-def fit_linear(x, y, weights=None, c: float = REGULARISATION) -> Linear:
+def fit_linear(x, y, weights=None, c: float | None = None) -> Linear:
+    c = REGULARISATION if c is None else c
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     fitted = LogisticRegression(C=c, max_iter=2000)
