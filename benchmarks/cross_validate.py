@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/cross_validate.py [--work DIR] [--refusal-c C ...]
         [--ignore FEATURE ...] [--ablate] [--bm25-weight W] [--sentence-weight W] [--rrf-k K]
-        [--salts SALT ...] [--type-window N] [--sentence-c C]
+        [--salts SALT ...] [--type-window N] [--sentence-c C] [--smoothing N]
 
 The held-out split of `bot.evaluate.is_heldout` is small (18 questions of dev2) and its
 documents are also in the fitting split. This estimates what the bot does on documents
@@ -21,10 +21,11 @@ comparing fitting choices. The means are over the three real sets; the made sets
 `--bm25-weight`, `--sentence-weight` and `--rrf-k` change retrieval's fusion
 (bot/retrieve.py) for the run, and `--type-window` how many best sentences are searched
 for the asked-for kind of answer (`features.TYPE_WINDOW`); `--sentence-c` the pointwise
-sentence scorer's C (`fit_answer_model.REGULARISATION`). `--ignore` names the features
-the fit holds at 0 (default `fit_answer_model.DROPPED`; give none to weigh them all),
-and `--ablate` prints the means with each feature left out in turn (and each of the
-ignored weighed again).
+sentence scorer's C (`fit_answer_model.REGULARISATION`), `--smoothing` over how many
+threshold steps the refusal threshold's grid is averaged (`fit_answer_model.SMOOTHING`).
+`--ignore` names the features the fit holds at 0 (default `fit_answer_model.DROPPED`;
+give none to weigh them all), and `--ablate` prints the means with each feature left out
+in turn (and each of the ignored weighed again).
 
 `--salts` repeats the whole cross-validation over other dealings of the documents into
 folds (`fit_answer_model.FOLD_SALT`; "-" is the usual one) and prints each one's means,
@@ -430,6 +431,7 @@ def main() -> int:
     parser.add_argument("--rrf-k", type=int, default=None)
     parser.add_argument("--type-window", type=int, default=None)  # features.TYPE_WINDOW
     parser.add_argument("--sentence-c", type=float, default=None)  # fit.REGULARISATION
+    parser.add_argument("--smoothing", type=int, default=None)  # fit.SMOOTHING, odd
     args = parser.parse_args()
     if args.refusal_c:
         fit.REFUSAL_C_GRID = tuple(args.refusal_c)
@@ -443,6 +445,8 @@ def main() -> int:
         features.TYPE_WINDOW = args.type_window
     if args.sentence_c is not None:
         fit.REGULARISATION = args.sentence_c
+    if args.smoothing is not None:
+        fit.SMOOTHING = args.smoothing
     quiet_libraries()
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
